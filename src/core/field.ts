@@ -1,0 +1,6 @@
+/** A compiled recipe: the value of every flat element index, in sampling precision. */
+export interface Field {
+  readonly precision: 'f32' | 'f64';
+  /** Writes the values of flat elements [start, start + count) into out[0 .. count). */
+  fill(start: number, count: number, out: Float32Array | Float64Array): void;
+}
