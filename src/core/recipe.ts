@@ -1,0 +1,176 @@
+/**
+ * Recipe validation, canonicalization and compilation. The canonical recipe (all defaults filled in,
+ * scheme resolved to its canonical name, seed as a decimal string) plus the algorithm version hash to
+ * the recipe id used as ETag: equal ids mean equal bytes.
+ */
+import { createHash } from 'node:crypto';
+import { ALGORITHM_NAME, deriveKey, MAX_SEED } from './rng/keys.ts';
+import { BYTES_PER_ELEMENT, DTYPE_ALIASES, DTYPES, precisionOf, type DType } from './dtypes.ts';
+import { canonicalLayout, computeFans, type Layout } from './fans.ts';
+import { closeMatches, lookup, resolveParams, type SchemeContext, type SchemeDef, type Theory } from './schemes/registry.ts';
+import { RecipeError } from './errors.ts';
+import type { Field } from './field.ts';
+import { scaledField } from './fields.ts';
+import { numel as numelOf } from './slice.ts';
+import './schemes/index.ts';
+
+export const MAX_RANK = 8;
+
+export interface RecipeInput {
+  scheme: string;
+  shape: readonly (number | string)[] | string;
+  seed?: number | string | bigint;
+  dtype?: string;
+  name?: string;
+  layout?: string;
+  fan_in?: number | string;
+  fan_out?: number | string;
+  params?: Record<string, unknown>;
+  scale?: number | string;
+}
+
+export interface CanonicalRecipe {
+  scheme: string;
+  shape: number[];
+  seed: string;
+  dtype: DType;
+  name: string;
+  layout: Layout;
+  fan_in?: number;
+  fan_out?: number;
+  params: Record<string, unknown>;
+  scale: number;
+}
+
+export interface CompiledRecipe {
+  recipe: CanonicalRecipe;
+  def: SchemeDef;
+  field: Field;
+  numel: number;
+  bytes: number;
+  id: string;
+  theory(): Theory;
+}
+
+export function parseSeed(v: unknown): bigint {
+  if (v === undefined || v === null || v === '') return 0n;
+  if (typeof v === 'bigint') { if (v < 0n || v > MAX_SEED) throw new RecipeError('invalid', 'seed', 'must be an unsigned 64-bit integer (0 .. 18446744073709551615)', v.toString()); return v; }
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v) || v < 0 || v > Number.MAX_SAFE_INTEGER) throw new RecipeError('invalid', 'seed', 'must be a non-negative integer; as a JSON number at most 2^53-1, larger seeds as a decimal string', v);
+    return BigInt(v);
+  }
+  if (typeof v === 'string' && /^\d{1,20}$/.test(v.trim())) {
+    const b = BigInt(v.trim());
+    if (b <= MAX_SEED) return b;
+  }
+  throw new RecipeError('invalid', 'seed', 'must be an unsigned 64-bit integer (decimal string or JSON number)', v);
+}
+
+export function parseShape(v: unknown, maxRank = MAX_RANK): number[] {
+  let parts: unknown[];
+  if (typeof v === 'string') parts = v.trim() === '' ? [] : v.split(',').map((s) => s.trim());
+  else if (Array.isArray(v)) parts = v;
+  else throw new RecipeError('invalid', 'shape', 'must be an array of non-negative integers or a comma-separated list', v);
+  if (parts.length > maxRank) throw new RecipeError('invalid', 'shape', `rank must be at most ${maxRank}`, v);
+  return parts.map((p, i) => {
+    const n = typeof p === 'string' && /^\d+$/.test(p) ? Number(p) : p;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new RecipeError('invalid', `shape[${i}]`, 'must be a non-negative integer', p);
+    return n;
+  });
+}
+
+function optNumber(v: unknown, field: string, positive = false): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new RecipeError('invalid', field, 'must be a finite number', v);
+  if (positive && !(n > 0)) throw new RecipeError('impossible', field, 'must be > 0', v);
+  return n;
+}
+
+/** Validates and canonicalizes; throws RecipeError. */
+export function canonicalize(input: RecipeInput): { recipe: CanonicalRecipe; def: SchemeDef } {
+  if (typeof input.scheme !== 'string' || input.scheme === '') throw new RecipeError('invalid', 'scheme', 'is required (see GET /v1/schemes)', input.scheme);
+  const def = lookup(input.scheme);
+  if (!def) throw new RecipeError('unknown', 'scheme', 'is not a known scheme', input.scheme, { suggestions: closeMatches(input.scheme) });
+  const shape = parseShape(input.shape);
+  if (def.minRank !== undefined && shape.length < def.minRank) throw new RecipeError('impossible', 'shape', `scheme ${def.name} needs rank >= ${def.minRank}`, shape);
+  if (def.maxRank !== undefined && shape.length > def.maxRank) throw new RecipeError('impossible', 'shape', `scheme ${def.name} needs rank <= ${def.maxRank}`, shape);
+  const dtypeIn = input.dtype ?? 'float32';
+  const dtype = typeof dtypeIn === 'string' ? DTYPE_ALIASES[dtypeIn.toLowerCase()] : undefined;
+  if (!dtype) throw new RecipeError('invalid', 'dtype', `must be one of ${DTYPES.join(', ')}`, dtypeIn);
+  const layoutIn = input.layout ?? 'torch';
+  const layout = typeof layoutIn === 'string' ? canonicalLayout(layoutIn.toLowerCase()) : undefined;
+  if (!layout) throw new RecipeError('invalid', 'layout', 'must be one of torch, keras (tf, jax, hwio), caffe', layoutIn);
+  const name = input.name ?? '';
+  if (typeof name !== 'string') throw new RecipeError('invalid', 'name', 'must be a string', name);
+  if (name.length > 1024) throw new RecipeError('invalid', 'name', 'must be at most 1024 characters', name.slice(0, 64) + '...');
+  const params = input.params ?? {};
+  if (typeof params !== 'object' || Array.isArray(params)) throw new RecipeError('invalid', 'params', 'must be an object', params);
+  const recipe: CanonicalRecipe = {
+    scheme: def.name, shape, seed: parseSeed(input.seed).toString(), dtype, name, layout,
+    params: resolveParams(def, params as Record<string, unknown>),
+    scale: optNumber(input.scale, 'scale') ?? 1,
+  };
+  const fi = optNumber(input.fan_in, 'fan_in', true), fo = optNumber(input.fan_out, 'fan_out', true);
+  if (fi !== undefined) recipe.fan_in = fi;
+  if (fo !== undefined) recipe.fan_out = fo;
+  return { recipe, def };
+}
+
+/** Stable JSON: object keys sorted. */
+export function stableJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
+}
+
+export function recipeId(recipe: CanonicalRecipe): string {
+  return createHash('sha256').update(ALGORITHM_NAME).update('\n').update(stableJson(recipe)).digest('hex').slice(0, 32);
+}
+
+export function contextFor(recipe: CanonicalRecipe): SchemeContext {
+  let fans: { fanIn: number; fanOut: number } | undefined;
+  const explicit: { fanIn?: number; fanOut?: number } = {};
+  if (recipe.fan_in !== undefined) explicit.fanIn = recipe.fan_in;
+  if (recipe.fan_out !== undefined) explicit.fanOut = recipe.fan_out;
+  return {
+    shape: recipe.shape, dtype: recipe.dtype, precision: precisionOf(recipe.dtype),
+    key: deriveKey(BigInt(recipe.seed), recipe.name), layout: recipe.layout,
+    fans: () => (fans ??= computeFans(recipe.shape, recipe.layout, explicit)),
+    params: recipe.params,
+  };
+}
+
+const cache = new Map<string, CompiledRecipe>();
+const CACHE_ENTRIES = 64;
+
+/** Validates, canonicalizes and compiles a recipe (LRU-cached by id, so whole-tensor schemes compute once). */
+export function compileRecipe(input: RecipeInput): CompiledRecipe {
+  const { recipe, def } = canonicalize(input);
+  return compileCanonical(recipe, def);
+}
+
+export function compileCanonical(recipe: CanonicalRecipe, def: SchemeDef = lookup(recipe.scheme)!): CompiledRecipe {
+  const id = recipeId(recipe);
+  const hit = cache.get(id);
+  if (hit) { cache.delete(id); cache.set(id, hit); return hit; }
+  const ctx = contextFor(recipe);
+  const field = scaledField(def.compile(ctx), recipe.scale);
+  const n = numelOf(recipe.shape);
+  const compiled: CompiledRecipe = {
+    recipe, def, field, numel: n, bytes: n * BYTES_PER_ELEMENT[recipe.dtype], id,
+    theory: () => {
+      const t = def.theory?.(ctx) ?? {};
+      const s = recipe.scale;
+      const r: Theory = { ...t };
+      if (t.mean !== undefined) r.mean = t.mean * s;
+      if (t.std !== undefined) r.std = t.std * Math.abs(s);
+      if (t.min !== undefined && t.max !== undefined) { r.min = Math.min(t.min * s, t.max * s); r.max = Math.max(t.min * s, t.max * s); }
+      return r;
+    },
+  };
+  cache.set(id, compiled);
+  if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  return compiled;
+}

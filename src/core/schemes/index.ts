@@ -1,0 +1,2 @@
+/** Registers every scheme family (import order = catalogue order). */
+import './basic.ts';
