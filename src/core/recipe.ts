@@ -98,7 +98,7 @@ export function canonicalize(input: RecipeInput): { recipe: CanonicalRecipe; def
   const dtypeIn = input.dtype ?? 'float32';
   const dtype = typeof dtypeIn === 'string' ? DTYPE_ALIASES[dtypeIn.toLowerCase()] : undefined;
   if (!dtype) throw new RecipeError('invalid', 'dtype', `must be one of ${DTYPES.join(', ')}`, dtypeIn);
-  const layoutIn = input.layout ?? 'torch';
+  const layoutIn = input.layout ?? def.layout ?? 'torch';
   const layout = typeof layoutIn === 'string' ? canonicalLayout(layoutIn.toLowerCase()) : undefined;
   if (!layout) throw new RecipeError('invalid', 'layout', 'must be one of torch, keras (tf, jax, hwio), caffe', layoutIn);
   const name = input.name ?? '';
@@ -139,6 +139,7 @@ export function contextFor(recipe: CanonicalRecipe): SchemeContext {
     key: deriveKey(BigInt(recipe.seed), recipe.name), layout: recipe.layout,
     fans: () => (fans ??= computeFans(recipe.shape, recipe.layout, explicit)),
     params: recipe.params,
+    explicitFans: explicit,
   };
 }
 

@@ -31,6 +31,8 @@ export interface SchemeContext {
   /** Fans from the full shape (or explicit fan_in/fan_out); computed lazily because some schemes need none. */
   fans(): { fanIn: number; fanOut: number };
   params: Record<string, any>; // validated, defaults applied
+  /** fan_in / fan_out given explicitly in the recipe (they override any convention). */
+  explicitFans?: { fanIn?: number; fanOut?: number };
 }
 
 export interface Theory { mean?: number; std?: number; min?: number; max?: number; density?: 'uniform' | 'normal' | 'truncated_normal' | 'discrete' | 'other' }
@@ -45,6 +47,8 @@ export interface SchemeDef {
   references: string[];
   notes?: string;
   params: Record<string, ParamSpec>;
+  /** The framework's native fan convention: the recipe's layout when it gives none (default torch). */
+  layout?: Layout;
   /** Ranks accepted (inclusive); default any. */
   minRank?: number; maxRank?: number;
   compile(ctx: SchemeContext): Field;
