@@ -1,0 +1,480 @@
+"""
+weightinit reference reimplementation in numpy (no service needed).
+
+Written from the specification (docs/determinism.md) to prove it is complete: given a recipe it
+regenerates the exact bytes the service sends, for the float32 random scheme families (uniform,
+normal, truncated normal, and the variance-scaling family built on them: kaiming / xavier / lecun /
+variance_scaling), for any slice.
+
+Arithmetic rules this file follows (they are what makes the bits match):
+- Philox4x32-10 in uint64 numpy arithmetic (products of two uint32 fit exactly in uint64).
+- Every float32 operation is done on np.float32 operands and yields np.float32 (numpy >= 2 keeps
+  float32 when mixing with Python floats, and we also wrap constants in np.float32); no FMA exists
+  in numpy element-wise arithmetic, so each product and sum is rounded separately, as in the spec.
+- Integer -> float32 conversions go through float64 (exact for < 2^53) then one rounding to float32.
+- Per-recipe constants of the truncated normal are computed in float64 with plain Python floats
+  (IEEE double, no FMA in CPython), exactly as the spec's normalCdf64 / exp64.
+
+Usage:
+    import reference as ref
+    w = ref.generate('normal', [256, 128], seed=42, name='layer1.weight', params={'std': 0.02})
+    w.tobytes() == requests.get(...).content   # bit-for-bit
+"""
+from __future__ import annotations
+
+import math
+import struct
+from typing import Iterable, Sequence
+
+import numpy as np
+
+ALGORITHM_VERSION = 1
+ALGORITHM_NAME = f"weightinit-philox4x32-10-v{ALGORITHM_VERSION}"
+
+# Stream ids (independent random fields of one tensor).
+STREAM_MAIN, STREAM_SPARSE_RANK, STREAM_GAMMA, STREAM_AUX = 0, 1, 2, 3
+
+# ---------------------------------------------------------------------------------------------
+# Philox4x32-10
+# ---------------------------------------------------------------------------------------------
+PHILOX_M0, PHILOX_M1 = 0xD2511F53, 0xCD9E8D57
+PHILOX_W0, PHILOX_W1 = 0x9E3779B9, 0xBB67AE85
+_MASK32 = np.uint64(0xFFFFFFFF)
+
+
+def philox4x32_10(c0, c1, c2, c3, k0: int, k1: int):
+    """Vectorized Philox4x32-10. Counters are uint32 arrays (broadcastable), key two Python ints.
+    Returns four uint32 arrays."""
+    c0, c1, c2, c3 = (np.asarray(c, dtype=np.uint64) for c in (c0, c1, c2, c3))
+    shape = np.broadcast_shapes(c0.shape, c1.shape, c2.shape, c3.shape)
+    c0, c1, c2, c3 = (np.broadcast_to(c, shape).copy() for c in (c0, c1, c2, c3))
+    m0, m1 = np.uint64(PHILOX_M0), np.uint64(PHILOX_M1)
+    thirty_two = np.uint64(32)
+    for r in range(10):
+        if r > 0:
+            k0 = (k0 + PHILOX_W0) & 0xFFFFFFFF
+            k1 = (k1 + PHILOX_W1) & 0xFFFFFFFF
+        p0 = c0 * m0          # < 2^64: exact in uint64
+        p1 = c2 * m1
+        hi0, lo0 = p0 >> thirty_two, p0 & _MASK32
+        hi1, lo1 = p1 >> thirty_two, p1 & _MASK32
+        c0, c1, c2, c3 = hi1 ^ c1 ^ np.uint64(k0), lo1, hi0 ^ c3 ^ np.uint64(k1), lo0
+    return tuple(c.astype(np.uint32) for c in (c0, c1, c2, c3))
+
+
+def _philox_scalar(c: Sequence[int], k0: int, k1: int) -> tuple[int, int, int, int]:
+    out = philox4x32_10(*(np.array([x], dtype=np.uint64) for x in c), k0, k1)
+    return tuple(int(o[0]) for o in out)  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------------------------------------
+# Key derivation: key(seed, name)
+# ---------------------------------------------------------------------------------------------
+def derive_key(seed: int, name: str = "") -> tuple[int, int]:
+    """K = (lo32(seed), hi32(seed)); absorb each zero-padded 16-byte block of UTF-8(name) as a
+    counter (K = first two output words); finish with counter (byteLength, version, "WINI", 0)."""
+    seed = int(seed)
+    if not 0 <= seed < 2**64:
+        raise ValueError("seed must be an unsigned 64-bit integer")
+    k0, k1 = seed & 0xFFFFFFFF, seed >> 32
+    data = name.encode("utf-8")
+    padded = data + b"\0" * (-len(data) % 16)
+    for j in range(0, len(padded), 16):
+        ctr = struct.unpack("<4I", padded[j:j + 16])
+        k0, k1, _, _ = _philox_scalar(ctr, k0, k1)
+    k0, k1, _, _ = _philox_scalar((len(data), ALGORITHM_VERSION, 0x494E4957, 0), k0, k1)
+    return k0, k1
+
+
+def words32(key: tuple[int, int], idx: np.ndarray, stream: int = STREAM_MAIN) -> np.ndarray:
+    """The uint32 word of each flat element index in the float32 layout: word (i mod 4) of block
+    floor(i / 4); block b of stream s = philox(ctr = (lo32(b), hi32(b), 0, s), key)."""
+    idx = np.asarray(idx, dtype=np.uint64)
+    b = idx >> np.uint64(2)
+    lane = (idx & np.uint64(3)).astype(np.intp)
+    out = philox4x32_10(b & _MASK32, b >> np.uint64(32), 0, stream, *key)
+    return np.choose(lane, out).astype(np.uint32)
+
+
+# ---------------------------------------------------------------------------------------------
+# float32 elementary functions (Cephes logf, Giles erfinv), each op rounded to float32
+# ---------------------------------------------------------------------------------------------
+F = np.float32
+SQRTHF = F(0.707106781186547524)
+SQRT2_F32 = F(math.sqrt(2.0))
+LOGF_P = [F(c) for c in (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
+                         -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1)]
+LOGF_C1 = F(-2.12194440e-4)
+LOGF_C2 = F(0.693359375)
+GILES_CENTRAL = [F(c) for c in (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                                -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)]
+GILES_TAIL = [F(c) for c in (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+                             -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)]
+TWO_M24 = F(2.0 ** -24)
+TWO_M32 = F(2.0 ** -32)
+QMIN = F(2.0 ** -60)
+
+
+def _f32(x) -> np.ndarray:
+    """Round a float64 (or integer) array once to float32."""
+    return np.asarray(x, dtype=np.float64).astype(np.float32)
+
+
+def logf(x: np.ndarray) -> np.ndarray:
+    """Natural log of positive normal float32 values (Cephes logf)."""
+    x = np.asarray(x, dtype=np.float32)
+    bits = x.view(np.uint32)
+    e = ((bits >> np.uint32(23)) & np.uint32(0xFF)).astype(np.int32) - 126
+    m = ((bits & np.uint32(0x7FFFFF)) | np.uint32(0x3F000000)).view(np.float32)  # [0.5, 1)
+    small = m < SQRTHF
+    e = np.where(small, e - 1, e)
+    m = np.where(small, (m + m) - F(1), m - F(1)).astype(np.float32)
+    z = m * m
+    y = LOGF_P[0] * np.ones_like(m)
+    for c in LOGF_P[1:]:
+        y = y * m + c          # two roundings: product, then sum (no FMA in numpy)
+    y = (y * m) * z
+    fe = e.astype(np.float32)
+    y = y + LOGF_C1 * fe
+    y = y - F(0.5) * z
+    r = m + y
+    r = r + LOGF_C2 * fe
+    return r.astype(np.float32)
+
+
+def normal_tail_quantile(q: np.ndarray) -> np.ndarray:
+    """z >= 0 with P(Z > z) ~= q for float32 q in (0, 0.5]:
+    t = (4q)(1-q); w = -log(t); p = Giles polynomial in (w - 2.5) or (sqrt(w) - 3); z = sqrt2 * (p * (1 - 2q))."""
+    q = np.asarray(q, dtype=np.float32)
+    t = (F(4) * q) * (F(1) - q)
+    w = -logf(t)
+    ww = w - F(2.5)
+    pc = GILES_CENTRAL[0] * np.ones_like(ww)
+    for c in GILES_CENTRAL[1:]:
+        pc = pc * ww + c
+    wt = np.sqrt(np.maximum(w, F(0))) - F(3)   # float32 sqrt is correctly rounded, like fround(Math.sqrt)
+    pt = GILES_TAIL[0] * np.ones_like(wt)
+    for c in GILES_TAIL[1:]:
+        pt = pt * wt + c
+    p = np.where(w < F(5), pc, pt).astype(np.float32)
+    x = F(1) - F(2) * q
+    return (SQRT2_F32 * (p * x)).astype(np.float32)
+
+
+def normal_from_word(w: np.ndarray) -> np.ndarray:
+    """sign = bit 31; q = fround(2 * (w & 0x7fffffff) + 1) * 2^-32; z = +-quantile(q)."""
+    w = np.asarray(w, dtype=np.uint32)
+    k = (w & np.uint32(0x7FFFFFFF)).astype(np.float64) * 2 + 1          # exact in float64
+    q = _f32(k) * TWO_M32
+    z = normal_tail_quantile(q)
+    return np.where((w >> np.uint32(31)) != 0, -z, z).astype(np.float32)
+
+
+def unit_from_word(w: np.ndarray) -> np.ndarray:
+    """uniform [0, 1): (w >> 8) * 2^-24 (exact in float32)."""
+    return (np.asarray(w, dtype=np.uint32) >> np.uint32(8)).astype(np.float32) * TWO_M24
+
+
+# ---------------------------------------------------------------------------------------------
+# float32 fields
+# ---------------------------------------------------------------------------------------------
+def uniform_f32(key, idx, low: float, high: float, stream: int = STREAM_MAIN) -> np.ndarray:
+    lo, hi = F(low), F(high)
+    span = F(hi - lo)
+    v = lo + unit_from_word(words32(key, idx, stream)) * span
+    return np.where(v < hi, v, lo).astype(np.float32)   # rounding may reach `high`: map back to `low`
+
+
+def normal_f32(key, idx, mean: float, std: float, stream: int = STREAM_MAIN) -> np.ndarray:
+    m, s = F(mean), F(std)
+    return (m + s * normal_from_word(words32(key, idx, stream))).astype(np.float32)
+
+
+# float64 helpers for the truncated normal's per-recipe constants (fdlibm exp, normal CDF).
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+_P1, _P2, _P3 = 1.66666666666666019037e-01, -2.77777777770155933842e-03, 6.61375632143793436117e-05
+_P4, _P5, _INV_LN2 = -1.65339022054652515390e-06, 4.13813679705723846039e-08, 1.44269504088896338700e+00
+_INV_SQRT_2PI = 0.3989422804014327
+
+
+def _pow2(n: int) -> float:
+    return struct.unpack("<d", struct.pack("<II", 0, ((n + 1023) << 20) & 0xFFFFFFFF))[0]
+
+
+def exp64(x: float) -> float:
+    """fdlibm exp reduction + polynomial, in IEEE double (CPython does not fuse)."""
+    if x > 709.78:
+        return math.inf
+    if x < -745:
+        return 0.0
+    k = math.floor(x * _INV_LN2 + 0.5)
+    hi = x - k * _LN2_HI
+    lo = k * _LN2_LO
+    r = hi - lo
+    t = r * r
+    c = r - t * (_P1 + t * (_P2 + t * (_P3 + t * (_P4 + t * _P5))))
+    y = 1 - ((lo - (r * c) / (2 - c)) - hi)
+    if k < -1021:
+        return y * _pow2(k + 1000) * _pow2(-1000)
+    if k > 1023:
+        return y * 2 * _pow2(k - 1)
+    return y * _pow2(k)
+
+
+def normal_cdf64(x: float) -> float:
+    """Phi(x): Mills-ratio continued fraction (80 terms, backwards) for x <= -3, Taylor series for
+    |x| < 3, 1 - Phi(-x) for x >= 3."""
+    if x == -math.inf:
+        return 0.0
+    if x == math.inf:
+        return 1.0
+    if x >= 3:
+        return 1 - normal_cdf64(-x)
+    phi = _INV_SQRT_2PI * exp64(-0.5 * x * x)
+    if x <= -3:
+        t = -x
+        cf = t
+        for n in range(80, 0, -1):
+            cf = t + n / cf
+        return phi / cf
+    term = x
+    total = x
+    x2 = x * x
+    for n in range(1, 200):
+        term = term * x2 / (2 * n + 1)
+        nxt = total + term
+        if nxt == total:
+            break
+        total = nxt
+    return 0.5 + phi * total
+
+
+def trunc_params(mean: float, std: float, a: float, b: float) -> dict:
+    """Standardize; mirror to [-beta, -alpha] (sign -1) when alpha + beta > 0; CDF values in float64."""
+    alpha, beta = (a - mean) / std, (b - mean) / std
+    mirror = alpha + beta > 0
+    lo, hi = (-beta, -alpha) if mirror else (alpha, beta)
+    return dict(mean=mean, std=std, a=a, b=b, lo=lo, hi=hi, sign=-1 if mirror else 1,
+                pa=normal_cdf64(lo), pb=normal_cdf64(hi))
+
+
+def trunc_normal_f32(key, idx, mean: float, std: float, a: float, b: float, stream: int = STREAM_MAIN) -> np.ndarray:
+    idx = np.asarray(idx)
+    if std == 0:
+        return np.full(idx.shape, min(max(mean, a), b), dtype=np.float32)
+    t = trunc_params(mean, std, a, b)
+    pa = F(t["pa"])
+    span = F(F(t["pb"]) - pa)
+    lo, hi, m, s, fa, fb = (F(t[k]) for k in ("lo", "hi", "mean", "std", "a", "b"))
+    w = words32(key, idx, stream)
+    u = _f32(((w >> np.uint32(8)).astype(np.float64) + 0.5) * 2.0 ** -24)   # 25 significant bits: rounds
+    p = pa + u * span
+    lower = p < F(0.5)
+    q = np.where(lower, p, F(1) - p).astype(np.float32)
+    q = np.where(q < QMIN, QMIN, q).astype(np.float32)
+    z = normal_tail_quantile(q)
+    z = np.where(lower, -z, z)
+    z = np.minimum(np.maximum(z, lo), hi)  # the spec's clamp: z < lo ? lo : z > hi ? hi : z
+    z = z if t["sign"] == 1 else -z
+    v = m + s * z
+    v = np.where(v < fa, fa, np.where(v > fb, fb, v)).astype(np.float32)
+    return v
+
+
+# ---------------------------------------------------------------------------------------------
+# Fans and gains (full logical shape)
+# ---------------------------------------------------------------------------------------------
+def canonical_layout(layout: str) -> str:
+    layout = layout.lower()
+    if layout in ("torch", "oihw"):
+        return "torch"
+    if layout in ("keras", "tf", "jax", "hwio", "flax"):
+        return "keras"
+    if layout == "caffe":
+        return "caffe"
+    raise ValueError(f"unknown layout {layout!r}")
+
+
+def compute_fans(shape: Sequence[int], layout: str = "torch", fan_in=None, fan_out=None) -> tuple[float, float]:
+    layout = canonical_layout(layout)
+    if fan_in is not None and fan_out is not None:
+        return fan_in, fan_out
+    rank = len(shape)
+    if layout == "torch":
+        if rank < 2:
+            raise ValueError("layout torch needs rank >= 2 for fans")
+        rf = math.prod(shape[2:])
+        fi, fo = shape[1] * rf, shape[0] * rf
+    elif layout == "keras":
+        if rank == 0:
+            fi, fo = 1, 1
+        elif rank == 1:
+            fi, fo = shape[0], shape[0]
+        else:
+            rf = math.prod(shape[:-2])
+            fi, fo = shape[-2] * rf, shape[-1] * rf
+    else:
+        if rank < 2:
+            raise ValueError("layout caffe needs rank >= 2")
+        n = math.prod(shape)
+        fi = n / shape[0] if shape[0] else 0
+        fo = n / shape[1] if shape[1] else 0
+    return (fi if fan_in is None else fan_in), (fo if fan_out is None else fan_out)
+
+
+def calculate_gain(nonlinearity: str, param=None) -> float:
+    if nonlinearity in ("linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+                        "conv_transpose2d", "conv_transpose3d", "sigmoid"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        s = 0.01 if param is None else param
+        return math.sqrt(2 / (1 + s * s))
+    if nonlinearity == "selu":
+        return 3 / 4
+    raise ValueError(f"unknown nonlinearity {nonlinearity!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Schemes (float32 random families), dtypes, slices
+# ---------------------------------------------------------------------------------------------
+def _fan(fans: tuple[float, float], mode: str) -> float:
+    fi, fo = fans
+    if mode == "fan_in":
+        return fi
+    if mode == "fan_out":
+        return fo
+    if mode == "fan_avg":
+        return (fi + fo) / 2
+    raise ValueError(f"unknown mode {mode!r}")
+
+
+def _scheme_values(scheme: str, p: dict, shape, layout, fan_in, fan_out, key, idx) -> np.ndarray:
+    """Values (float32) of the flat indices idx for one scheme, before `scale`."""
+    fans = lambda: compute_fans(shape, layout, fan_in, fan_out)  # noqa: E731 (fans only when needed)
+    s = scheme.lower()
+    if s == "uniform":
+        return uniform_f32(key, idx, p.get("low", 0.0), p.get("high", 1.0))
+    if s in ("normal", "gaussian", "randn"):
+        return normal_f32(key, idx, p.get("mean", 0.0), p.get("std", 1.0))
+    if s in ("truncated_normal", "trunc_normal"):
+        mean, std = p.get("mean", 0.0), p.get("std", 1.0)
+        a, b = p.get("a", -2.0), p.get("b", 2.0)
+        if p.get("bounds", "absolute") == "std":
+            a, b = mean + a * std, mean + b * std
+        return trunc_normal_f32(key, idx, mean, std, a, b)
+    # variance-scaling family (torch conventions), formulas as in torch.nn.init
+    if s in ("kaiming_uniform", "he_uniform", "kaiming_normal", "he_normal"):
+        fan = _fan(fans(), p.get("mode", "fan_in"))
+        gain = calculate_gain(p.get("nonlinearity", "leaky_relu"), p.get("a", 0.0))
+        std = gain / math.sqrt(fan)
+        if "uniform" in s:
+            bound = math.sqrt(3.0) * std
+            return uniform_f32(key, idx, -bound, bound)
+        return normal_f32(key, idx, 0.0, std)
+    if s in ("xavier_uniform", "glorot_uniform", "xavier_normal", "glorot_normal"):
+        fi, fo = fans()
+        std = p.get("gain", 1.0) * math.sqrt(2.0 / (fi + fo))
+        if "uniform" in s:
+            bound = math.sqrt(3.0) * std
+            return uniform_f32(key, idx, -bound, bound)
+        return normal_f32(key, idx, 0.0, std)
+    if s in ("lecun_uniform", "lecun_normal"):
+        fan = fans()[0]
+        if s == "lecun_uniform":
+            bound = math.sqrt(3.0 / fan)
+            return uniform_f32(key, idx, -bound, bound)
+        # keras/jax lecun_normal: truncated normal on [-2, 2] std units, std corrected by 0.87962566103423978
+        std = math.sqrt(1.0 / fan) / 0.87962566103423978
+        return trunc_normal_f32(key, idx, 0.0, std, -2 * std, 2 * std)
+    if s == "variance_scaling":
+        fan = max(1.0, _fan(fans(), p.get("mode", "fan_in")))
+        var = p.get("scale", 1.0) / fan
+        dist = p.get("distribution", "truncated_normal")
+        if dist == "uniform":
+            bound = math.sqrt(3.0 * var)
+            return uniform_f32(key, idx, -bound, bound)
+        if dist in ("normal", "untruncated_normal"):
+            return normal_f32(key, idx, 0.0, math.sqrt(var))
+        std = math.sqrt(var) / 0.87962566103423978
+        return trunc_normal_f32(key, idx, 0.0, std, -2 * std, 2 * std)
+    raise NotImplementedError(f"reference.py does not implement scheme {scheme!r}")
+
+
+def parse_slice(text: str | None, shape: Sequence[int]) -> list[tuple[int, int]]:
+    """numpy-style 'start:stop' per dimension, no steps; a bare index selects one element."""
+    parts = [] if not text or not text.strip() else text.split(",")
+    if len(parts) > len(shape):
+        raise ValueError("slice has more dimensions than shape")
+    out = []
+    for d, n in enumerate(shape):
+        part = parts[d].strip() if d < len(parts) else ":"
+        if ":" in part:
+            a_s, b_s = (x.strip() for x in part.split(":"))
+            a = int(a_s) if a_s else 0
+            b = int(b_s) if b_s else n
+            a = min(max(a + n if a < 0 else a, 0), n)
+            b = min(max(b + n if b < 0 else b, 0), n)
+            out.append((a, max(a, b)))
+        else:
+            i = int(part)
+            i = i + n if i < 0 else i
+            if not 0 <= i < n:
+                raise ValueError(f"slice index {part} out of range")
+            out.append((i, i + 1))
+    return out
+
+
+def slice_indices(shape: Sequence[int], slc: Sequence[tuple[int, int]] | None = None) -> np.ndarray:
+    """Flat (row-major) indices of the full tensor covered by a slice, in the slice's row-major order."""
+    shape = [int(n) for n in shape]
+    if slc is None:
+        return np.arange(math.prod(shape), dtype=np.uint64)
+    idx = np.zeros((1,), dtype=np.uint64)
+    for (a, b), n in zip(slc, shape):
+        idx = (idx[:, None] * np.uint64(n) + np.arange(a, b, dtype=np.uint64)[None, :]).reshape(-1)
+    return idx
+
+
+def bf16_bits(x: np.ndarray) -> np.ndarray:
+    """float32 -> bfloat16 bits, round to nearest even; NaN -> 0x7FC0."""
+    u = np.asarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    r = ((u + np.uint64(0x7FFF) + ((u >> np.uint64(16)) & np.uint64(1))) >> np.uint64(16)) & np.uint64(0xFFFF)
+    r = np.where(np.isnan(x), np.uint64(0x7FC0), r)
+    return r.astype(np.uint16)
+
+
+def to_dtype(values: np.ndarray, dtype: str) -> np.ndarray:
+    """Storage dtype from float32 samples: float32 as is, float16 via numpy (nearest-even), bfloat16 as
+    uint16 bit patterns."""
+    if dtype in ("float32", "f32", "float", "fp32"):
+        return values.astype(np.float32)
+    if dtype in ("float16", "f16", "half", "fp16"):
+        return values.astype(np.float16)
+    if dtype in ("bfloat16", "bf16"):
+        return bf16_bits(values)
+    raise NotImplementedError(f"reference.py does not implement dtype {dtype!r}")
+
+
+def generate(scheme: str, shape: Iterable[int], seed: int = 0, name: str = "", dtype: str = "float32",
+             layout: str = "torch", params: dict | None = None, scale: float = 1.0,
+             fan_in: float | None = None, fan_out: float | None = None, slice: str | None = None) -> np.ndarray:
+    """The tensor (or slice) a recipe describes, as a numpy array with the slice's shape."""
+    shape = [int(n) for n in shape]
+    slc = parse_slice(slice, shape) if slice is not None else None
+    idx = slice_indices(shape, slc)
+    key = derive_key(int(seed), name)
+    vals = _scheme_values(scheme, dict(params or {}), shape, layout, fan_in, fan_out, key, idx)
+    if scale != 1:
+        vals = (vals * F(scale)).astype(np.float32)
+    out_shape = [b - a for a, b in slc] if slc is not None else shape
+    return to_dtype(vals, dtype).reshape(out_shape)
+
+
+if __name__ == "__main__":  # tiny self-check: Random123 known-answer vector for Philox4x32-10
+    got = _philox_scalar((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), 0xA4093822, 0x299F31D0)
+    assert got == (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1), [hex(g) for g in got]
+    print("philox KAT ok;", ALGORITHM_NAME)
