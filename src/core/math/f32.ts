@@ -61,9 +61,20 @@ export const GILES_CENTRAL = [2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4
 export const GILES_TAIL = [-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
   -0.0076224613, 0.00943887047, 1.00167406, 2.83297682].map(f);
 
+// Giles' float64 coefficients for w >= 16 (variable sqrt(w) - 5), rounded to float32. The float32
+// tail polynomial above is fitted only up to w ~ 16 (q ~ 2.8e-8); extrapolated beyond, its error grows
+// to thousands of ulp at q = 2^-33 and ~30% at q = 2^-60. With this third piece the quantile stays
+// within 2 ulp down to q = 2^-62 (test/core/math.test.ts).
+export const GILES_DEEP_TAIL = [-2.7109920616438573243e-11, -2.5556418169965252055e-10, 1.5076572693500548083e-09,
+  -3.7894654401267369937e-09, 7.6157012080783393804e-09, -1.4960026627149240478e-08, 2.9147953450901080826e-08,
+  -6.7711997758452339498e-08, 2.2900482228026654717e-07, -9.9298272942317002539e-07, 4.5260625972231537039e-06,
+  -1.9681778105531670567e-05, 7.5995277030017761139e-05, -0.00021503011930044477347, -0.00013871931833623122026,
+  1.0103004648645343977, 4.8499064014085844221].map(f);
+
 /**
  * Upper-tail standard normal quantile for q in (0, 0.5]: returns z >= 0 with P(Z > z) ~= q.
  *   x = 1 - 2q;  w = -log(4q * (1 - q))   [= -log((1-x)(1+x))];  z = sqrt2 * (P(w) * x)
+ * P: w < 5: GILES_CENTRAL(w - 2.5); 5 <= w < 16: GILES_TAIL(sqrt(w) - 3); w >= 16: GILES_DEEP_TAIL(sqrt(w) - 5).
  */
 export function normalTailQuantile(q: number): number {
   const t = f(f(4 * q) * f(1 - q));
@@ -73,18 +84,27 @@ export function normalTailQuantile(q: number): number {
     const ww = f(w - 2.5);
     p = GILES_CENTRAL[0]!;
     for (let i = 1; i < 9; i++) p = f(f(p * ww) + GILES_CENTRAL[i]!);
-  } else {
+  } else if (w < 16) {
     const ww = f(f(Math.sqrt(w)) - 3);
     p = GILES_TAIL[0]!;
     for (let i = 1; i < 9; i++) p = f(f(p * ww) + GILES_TAIL[i]!);
+  } else {
+    const ww = f(f(Math.sqrt(w)) - 5);
+    p = GILES_DEEP_TAIL[0]!;
+    for (let i = 1; i < 17; i++) p = f(f(p * ww) + GILES_DEEP_TAIL[i]!);
   }
   const x = f(1 - f(2 * q));
   return f(SQRT2_F32 * f(p * x));
 }
 
-/** Standard normal from one uint32 word: sign = bit 31, q = (2*(w & 0x7fffffff) + 1) * 2^-32 rounded to f32. */
+/**
+ * Standard normal from one uint32 word: sign = bit 31, q = f32(2*(w & 0x7fffffff) + 1) * 2^-33, so
+ * q is in [2^-33, 0.5] (0.5 exactly when the odd integer rounds up to 2^32; then z = 0). The factor
+ * must be 2^-33, not 2^-32: with 2^-32, q reached 1.0 for 128 of the 2^32 words and logf(0) produced
+ * values of +-619.8.
+ */
 export function normalFromWord(w: number): number {
-  const q = f(f((w & 0x7fffffff) * 2 + 1) * 2.3283064365386963e-10);
+  const q = f(f((w & 0x7fffffff) * 2 + 1) * 1.1641532182693481e-10);
   const z = normalTailQuantile(q);
   return w >>> 31 ? -z : z;
 }
