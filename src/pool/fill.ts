@@ -1,0 +1,55 @@
+/**
+ * The work a pool task does, callable on any thread: generate (or summarize) a range of slice-output
+ * elements of a canonical recipe. Used by the worker and by the main thread for small tensors, so
+ * both paths run the very same code.
+ */
+import { createHash } from 'node:crypto';
+import { compileCanonical, compileRecipe, type CanonicalRecipe } from '../core/recipe.ts';
+import { generateSliceRange } from '../core/generate.ts';
+import { BYTES_PER_ELEMENT, decode } from '../core/dtypes.ts';
+import type { Slice } from '../core/slice.ts';
+import { accumulate, emptyStats, type PartialStats } from './stats.ts';
+
+/** Elements generated between two checks of the cancel flag (~1 ms of work at scalar speed). */
+const CANCEL_CHECK_ELEMENTS = 65536;
+
+const cancelled = (flag?: Int32Array) => flag !== undefined && Atomics.load(flag, 0) !== 0;
+
+/** Fills out[offset..] with slice outputs [o0, o1); returns false if cancelled midway. */
+export function fillRange(recipe: CanonicalRecipe, slice: Slice | undefined, o0: number, o1: number,
+  out: Uint8Array, offset = 0, cancel?: Int32Array): boolean {
+  const c = compileCanonical(recipe);
+  const width = BYTES_PER_ELEMENT[recipe.dtype];
+  for (let a = o0; a < o1; a += CANCEL_CHECK_ELEMENTS) {
+    if (cancelled(cancel)) return false;
+    const b = Math.min(o1, a + CANCEL_CHECK_ELEMENTS);
+    generateSliceRange(c.field, recipe.dtype, recipe.shape, slice, a, b, out, offset + (a - o0) * width);
+  }
+  return true;
+}
+
+/** Statistics of the stored values of slice outputs [o0, o1); null if cancelled. */
+export function statsRange(recipe: CanonicalRecipe, slice: Slice | undefined, o0: number, o1: number,
+  hist?: { lo: number; hi: number; bins: number }, cancel?: Int32Array): PartialStats | null {
+  const width = BYTES_PER_ELEMENT[recipe.dtype];
+  const buf = new Uint8Array(Math.min(CANCEL_CHECK_ELEMENTS, Math.max(0, o1 - o0)) * width);
+  let s = emptyStats();
+  if (hist) s.histogram = new Array<number>(hist.bins).fill(0);
+  for (let a = o0; a < o1; a += CANCEL_CHECK_ELEMENTS) {
+    const b = Math.min(o1, a + CANCEL_CHECK_ELEMENTS);
+    const part = buf.subarray(0, (b - a) * width);
+    if (!fillRange(recipe, slice, a, b, part, 0, cancel)) return null;
+    s = accumulate(s, decode(part, recipe.dtype), hist);
+  }
+  return s;
+}
+
+/** A fixed recipe every thread must generate identically (workers check it before taking work). */
+export const SELF_TEST_RECIPE = { scheme: 'normal', shape: [4099], seed: '20240611', name: 'pool-self-test', dtype: 'float32' } as const;
+
+export function selfTestDigest(): string {
+  const c = compileRecipe({ ...SELF_TEST_RECIPE, shape: [...SELF_TEST_RECIPE.shape] });
+  const out = new Uint8Array(c.bytes);
+  fillRange(c.recipe, undefined, 0, c.numel, out);
+  return createHash('sha256').update(out).digest('hex');
+}

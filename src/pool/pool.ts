@@ -1,0 +1,76 @@
+/**
+ * The worker pool (piscina) that runs the core off the main thread. `run(task, signal)` rejects at
+ * once with an AbortError when the signal fires and raises the task's shared cancel flag, so the
+ * worker drops it within a fraction of a millisecond (queued tasks end as soon as they start); no
+ * thread is terminated, which would cost a respawn and a self-test per disconnecting client.
+ */
+import { Piscina } from 'piscina';
+import type { Config } from '../config.ts';
+import { kernelMode } from '../core/kernels/index.ts';
+import { selfTestDigest } from './fill.ts';
+import type { PoolTask, SelfTestResult } from './tasks.ts';
+
+export interface PoolOptions {
+  /** Module (URL or path) each worker imports before its self-test; its `initKernels`/default export is awaited. */
+  kernelInit?: string;
+}
+
+export interface WorkerPool {
+  run<T = unknown>(task: PoolTask, signal?: AbortSignal): Promise<T>;
+  /** Fraction of worker time spent on tasks (0..1), from piscina. */
+  readonly utilization: number;
+  readonly queueSize: number;
+  readonly threads: number;
+  /** Runs the self-test task once per worker thread (concurrently) and reports each answer. */
+  selfTest(): Promise<SelfTestResult[]>;
+  close(): Promise<void>;
+}
+
+export class AbortError extends Error {
+  override name = 'AbortError';
+  constructor(reason?: unknown) { super('The task has been aborted', { cause: reason }); }
+}
+
+export function createPool(config: Pick<Config, 'workers'>, options: PoolOptions = {}): WorkerPool {
+  const expectedSelfTest = selfTestDigest();
+  const piscina = new Piscina({
+    filename: new URL('./worker.ts', import.meta.url).href,
+    minThreads: config.workers,
+    maxThreads: config.workers,
+    idleTimeout: 60_000,
+    workerData: { expectedSelfTest, kernelInit: options.kernelInit },
+  });
+  // A worker failing with no task attached would otherwise be an unhandled 'error' event.
+  piscina.on('error', (e: unknown) => { process.emitWarning(`weightinit pool: ${(e as Error)?.message ?? e}`); });
+  let closed = false;
+
+  return {
+    run<T>(task: PoolTask, signal?: AbortSignal): Promise<T> {
+      if (closed) return Promise.reject(new Error('pool is closed'));
+      if (!signal) return piscina.run(task) as Promise<T>;
+      if (signal.aborted) return Promise.reject(new AbortError(signal.reason));
+      if (task.kind !== 'selftest' && !task.cancel) task.cancel = new Int32Array(new SharedArrayBuffer(4));
+      const flag = task.kind === 'selftest' ? undefined : task.cancel;
+      return new Promise<T>((resolve, reject) => {
+        const onAbort = () => { if (flag) Atomics.store(flag, 0, 1); reject(new AbortError(signal.reason)); };
+        signal.addEventListener('abort', onAbort, { once: true });
+        (piscina.run(task) as Promise<T>).then(
+          (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+          (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
+        );
+      });
+    },
+    get utilization() { return piscina.utilization; },
+    get queueSize() { return piscina.queueSize; },
+    get threads() { return piscina.threads.length; },
+    async selfTest() {
+      const results = await Promise.all(Array.from({ length: config.workers }, () => piscina.run({ kind: 'selftest' }) as Promise<SelfTestResult>));
+      return results.map((r) => (r.ok ? r : { ...r, message: `digest ${r.sha256} differs from the main thread's ${expectedSelfTest} (main kernels: ${kernelMode()})` }));
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await piscina.close(); // graceful: running tasks finish (streams were drained by the caller)
+    },
+  };
+}

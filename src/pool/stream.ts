@@ -1,0 +1,178 @@
+/**
+ * Tensor bodies: the bytes of a slice of a recipe, framed by a format's prefix and suffix.
+ *
+ * Small bodies (<= mainThreadMaxBytes) are generated at once on the main thread: a pool round trip
+ * costs more than the work. Larger ones become an OrderedChunkStream: chunks are generated in
+ * parallel on the pool, at most `windowChunks` ahead of what the socket has taken, and pushed in
+ * order; `pipe` backpressure stops the pulling, so memory stays about windowChunks x chunkBytes per
+ * request whatever the tensor size. Destroying the stream (client gone) cancels every chunk.
+ */
+import { Readable } from 'node:stream';
+import type { CanonicalRecipe } from '../core/recipe.ts';
+import type { Slice } from '../core/slice.ts';
+import { BYTES_PER_ELEMENT } from '../core/dtypes.ts';
+import { planChunks, type ChunkPlan } from './plan.ts';
+import { fillRange, statsRange } from './fill.ts';
+import { merge, emptyStats, type PartialStats } from './stats.ts';
+import type { WorkerPool } from './pool.ts';
+
+export interface TensorJob {
+  recipe: CanonicalRecipe;
+  slice?: Slice;
+  /** Number of slice-output elements. */
+  numel: number;
+}
+
+export interface GenerationLimits {
+  chunkBytes: number;
+  windowChunks: number;
+  mainThreadMaxBytes: number;
+}
+
+export interface Framing { prefix?: Uint8Array; suffix?: Uint8Array }
+
+const noop = () => {};
+
+function dataBytes(job: TensorJob): number { return job.numel * BYTES_PER_ELEMENT[job.recipe.dtype]; }
+
+/** Generates the whole framed body on the calling thread (small tensors, tests). */
+export function generateInline(job: TensorJob, framing: Framing = {}): Buffer {
+  const pre = framing.prefix?.length ?? 0, suf = framing.suffix?.length ?? 0;
+  const out = Buffer.allocUnsafe(pre + dataBytes(job) + suf);
+  if (framing.prefix) out.set(framing.prefix, 0);
+  fillRange(job.recipe, job.slice, 0, job.numel, out, pre);
+  if (framing.suffix) out.set(framing.suffix, pre + dataBytes(job));
+  return out;
+}
+
+/** The framed body: a Buffer when small, else a stream of pool-generated chunks. */
+export function tensorBody(pool: WorkerPool, job: TensorJob, limits: GenerationLimits, framing: Framing = {}): Buffer | OrderedChunkStream {
+  if (dataBytes(job) <= limits.mainThreadMaxBytes) return generateInline(job, framing);
+  return new OrderedChunkStream(pool, job, limits, framing);
+}
+
+export class OrderedChunkStream extends Readable {
+  private readonly plan: ChunkPlan;
+  private readonly abort = new AbortController();
+  private readonly inflight: Promise<ArrayBuffer | null>[] = [];
+  private submitted = 0;
+  private pulling = false;
+  private started = false;
+  /** Bytes of tensor data pushed so far (for metrics and tests). */
+  bytesPushed = 0;
+
+  constructor(private readonly pool: WorkerPool, private readonly job: TensorJob,
+    private readonly limits: GenerationLimits, private readonly framing: Framing = {}) {
+    super();
+    this.plan = planChunks(job.numel, BYTES_PER_ELEMENT[job.recipe.dtype], limits.chunkBytes);
+  }
+
+  /** Total body length, known before the first byte. */
+  get length(): number { return (this.framing.prefix?.length ?? 0) + dataBytes(this.job) + (this.framing.suffix?.length ?? 0); }
+  get signal(): AbortSignal { return this.abort.signal; }
+
+  private topUp(): void {
+    while (this.submitted < this.plan.count && this.inflight.length < this.limits.windowChunks && !this.abort.signal.aborted) {
+      const [o0, o1] = this.plan.range(this.submitted++);
+      const p = this.pool.run<ArrayBuffer | null>({ kind: 'chunk', recipe: this.job.recipe, slice: this.job.slice, o0, o1 }, this.abort.signal);
+      p.catch(noop); // awaited later in order; a rejection before then must not count as unhandled
+      this.inflight.push(p);
+    }
+  }
+
+  override _read(): void {
+    if (!this.started) {
+      this.started = true;
+      if (this.framing.prefix?.length && !this.push(Buffer.from(this.framing.prefix.buffer, this.framing.prefix.byteOffset, this.framing.prefix.byteLength))) { this.topUp(); return; }
+    }
+    if (!this.pulling) void this.pull();
+  }
+
+  private async pull(): Promise<void> {
+    this.pulling = true;
+    try {
+      for (;;) {
+        this.topUp();
+        const next = this.inflight.shift();
+        if (!next) {
+          if (this.framing.suffix?.length) this.push(Buffer.from(this.framing.suffix));
+          this.push(null);
+          return;
+        }
+        const buf = await next;
+        if (this.destroyed) return;
+        if (buf === null) throw new Error('chunk generation was cancelled');
+        this.bytesPushed += buf.byteLength;
+        this.topUp();
+        if (!this.push(Buffer.from(buf))) return;
+      }
+    } catch (e) {
+      if (!this.destroyed) this.destroy(e as Error);
+    } finally {
+      this.pulling = false;
+    }
+  }
+
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    this.abort.abort(err ?? new Error('response stream closed'));
+    this.inflight.length = 0;
+    cb(err);
+  }
+}
+
+/** Runs `count` pool tasks with at most `window` outstanding; results are merged in any order. */
+async function windowed<T>(count: number, window: number, task: (i: number) => Promise<T>, onResult: (r: T) => void): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(window, count) }, async () => {
+    while (next < count) onResult(await task(next++));
+  });
+  await Promise.all(workers);
+}
+
+export const HISTOGRAM_BINS = 64;
+
+/**
+ * Statistics of the stored values in two streaming passes: moments and range, then a histogram over
+ * [min, max]. Each pass visits chunks on the pool (or the main thread when small); memory is bounded.
+ */
+export async function tensorStats(pool: WorkerPool, job: TensorJob, limits: GenerationLimits, signal?: AbortSignal): Promise<PartialStats> {
+  const width = BYTES_PER_ELEMENT[job.recipe.dtype];
+  const inline = job.numel * width <= limits.mainThreadMaxBytes;
+  const plan = planChunks(job.numel, width, limits.chunkBytes);
+  const pass = async (hist?: { lo: number; hi: number; bins: number }): Promise<PartialStats> => {
+    if (inline) {
+      const s = statsRange(job.recipe, job.slice, 0, job.numel, hist);
+      return s ?? emptyStats();
+    }
+    let acc = emptyStats();
+    await windowed(plan.count, limits.windowChunks, (i) => {
+      const [o0, o1] = plan.range(i);
+      return pool.run<PartialStats | null>({ kind: 'stats', recipe: job.recipe, slice: job.slice, o0, o1, hist }, signal);
+    }, (r) => {
+      if (r === null) throw new Error('stats generation was cancelled');
+      acc = merge(acc, r);
+    });
+    return acc;
+  };
+  const first = await pass();
+  if (first.count === 0 || !(first.max > first.min)) {
+    return { ...first, histogram: first.count === 0 ? [] : [first.count] };
+  }
+  const second = await pass({ lo: first.min, hi: first.max, bins: HISTOGRAM_BINS });
+  return { ...first, histogram: second.histogram ?? [] };
+}
+
+/** All bytes of a (bounded) job, e.g. for format=json; chunks in parallel on the pool when large. */
+export async function collectBytes(pool: WorkerPool, job: TensorJob, limits: GenerationLimits, signal?: AbortSignal): Promise<Uint8Array> {
+  const width = BYTES_PER_ELEMENT[job.recipe.dtype];
+  if (job.numel * width <= limits.mainThreadMaxBytes) return generateInline(job);
+  const out = new Uint8Array(job.numel * width);
+  const plan = planChunks(job.numel, width, limits.chunkBytes);
+  await windowed(plan.count, limits.windowChunks, async (i) => {
+    const [o0, o1] = plan.range(i);
+    const buf = await pool.run<ArrayBuffer | null>({ kind: 'chunk', recipe: job.recipe, slice: job.slice, o0, o1 }, signal);
+    if (buf === null) throw new Error('chunk generation was cancelled');
+    out.set(new Uint8Array(buf), o0 * width);
+  }, noop);
+  return out;
+}

@@ -1,0 +1,33 @@
+/**
+ * Messages between the main thread and pool workers. Tasks carry the canonical recipe (plain data),
+ * never a compiled field: each worker compiles (and LRU-caches) it itself.
+ */
+import type { CanonicalRecipe } from '../core/recipe.ts';
+import type { Slice } from '../core/slice.ts';
+
+export interface RangeTask {
+  recipe: CanonicalRecipe;
+  /** Normalized slice; undefined means the whole tensor. */
+  slice?: Slice;
+  /** Slice-output element range [o0, o1). */
+  o0: number;
+  o1: number;
+  /**
+   * Cooperative cancellation flag on shared memory (index 0 becomes 1 when the request is gone).
+   * Checked before starting and between sub-ranges, so an abandoned task ends within a fraction of
+   * a millisecond without terminating the worker thread (piscina's AbortSignal would kill it).
+   */
+  cancel?: Int32Array;
+}
+
+/** Fill bytes of the storage dtype; the worker answers with a transferred ArrayBuffer (or null if cancelled). */
+export interface ChunkTask extends RangeTask { kind: 'chunk' }
+
+/** Partial statistics of the stored (dtype-rounded) values; pass 2 adds a histogram over [lo, hi]. */
+export interface StatsTask extends RangeTask { kind: 'stats'; hist?: { lo: number; hi: number; bins: number } }
+
+export interface SelfTestTask { kind: 'selftest' }
+
+export type PoolTask = ChunkTask | StatsTask | SelfTestTask;
+
+export interface SelfTestResult { ok: boolean; sha256: string; kernelMode: string; threadId: number; message?: string }

@@ -1,0 +1,47 @@
+/**
+ * Piscina worker: compiles canonical recipes (LRU-cached in this thread) and fills chunks. The
+ * module exports a Promise of the handler so piscina marks the worker ready only after its kernels
+ * are initialized and it has passed the self-test (same digest as the main thread computed).
+ */
+import { threadId, workerData } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { BYTES_PER_ELEMENT } from '../core/dtypes.ts';
+import { kernelMode } from '../core/kernels/index.ts';
+import { fillRange, selfTestDigest, statsRange } from './fill.ts';
+import type { PoolTask, SelfTestResult } from './tasks.ts';
+
+interface WorkerInit { expectedSelfTest?: string; kernelInit?: string }
+
+async function init() {
+  const data = (workerData ?? {}) as WorkerInit;
+  // Kernel selection belongs to the core/startup layer; a module path given by the pool owner is
+  // imported and its default/initKernels export awaited (e.g. to switch this thread to SIMD).
+  if (data.kernelInit) {
+    const mod = (await import(data.kernelInit)) as Record<string, unknown>;
+    const fn = (mod.initKernels ?? mod.default) as undefined | (() => unknown);
+    if (typeof fn === 'function') await fn();
+  }
+  const digest = selfTestDigest();
+  if (data.expectedSelfTest && digest !== data.expectedSelfTest) {
+    throw new Error(`worker self-test failed: digest ${digest} != main thread ${data.expectedSelfTest} (kernels: ${kernelMode()})`);
+  }
+  return (task: PoolTask) => {
+    switch (task.kind) {
+      case 'chunk': {
+        const n = task.o1 - task.o0;
+        const buf = new ArrayBuffer(n * BYTES_PER_ELEMENT[task.recipe.dtype]);
+        const ok = fillRange(task.recipe, task.slice, task.o0, task.o1, new Uint8Array(buf), 0, task.cancel);
+        return ok ? Piscina.move(buf) : null;
+      }
+      case 'stats':
+        return statsRange(task.recipe, task.slice, task.o0, task.o1, task.hist, task.cancel);
+      case 'selftest': {
+        const sha256 = selfTestDigest();
+        const r: SelfTestResult = { ok: !data.expectedSelfTest || sha256 === data.expectedSelfTest, sha256, kernelMode: kernelMode(), threadId };
+        return r;
+      }
+    }
+  };
+}
+
+export default init();
