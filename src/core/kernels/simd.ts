@@ -1,0 +1,94 @@
+/**
+ * Loader of the WebAssembly SIMD kernels (./assembly, built by `npm run build:wasm` into ./wasm).
+ * Compiled synchronously at import so worker threads get it with no await. The wasm fills a fixed
+ * 64 KiB scratch buffer in its own memory with whole groups of 4 Philox blocks; this file maps any
+ * (start, count) onto those groups and copies the wanted elements into the caller's array.
+ */
+import { readFileSync } from 'node:fs';
+import type { Key } from '../rng/keys.ts';
+import type { Kernels } from './index.ts';
+import type { TruncParams } from './trunc.ts';
+
+/** Smallest module using a v128 instruction (i32.const 0; i8x16.splat): validates only with SIMD. */
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
+  10, 8, 1, 6, 0, 65, 0, 253, 15, 11]);
+
+export function simdSupported(): boolean {
+  try { return WebAssembly.validate(SIMD_PROBE); } catch { return false; }
+}
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  PIECE_GROUPS: WebAssembly.Global;
+  bufferPtr(): number;
+  setKey(k0: number, k1: number): void;
+  uniformF32(bLo: number, bHi: number, stream: number, groups: number, lo: number, hi: number): void;
+  normalF32(bLo: number, bHi: number, stream: number, groups: number, mean: number, std: number): void;
+  truncNormalF32(bLo: number, bHi: number, stream: number, groups: number,
+    pa: number, pb: number, lo: number, hi: number, sg: number, mean: number, std: number, a: number, b: number): void;
+  uniformF64(bLo: number, bHi: number, stream: number, groups: number, lo: number, hi: number): void;
+  normalF64(bLo: number, bHi: number, stream: number, groups: number, mean: number, std: number): void;
+  truncNormalF64(bLo: number, bHi: number, stream: number, groups: number,
+    pa: number, pb: number, lo: number, hi: number, sg: number, mean: number, std: number, a: number, b: number): void;
+}
+
+const TWO32 = 4294967296;
+const GROUP_BLOCKS = 4;
+
+function load(): Kernels {
+  const bytes = readFileSync(new URL('./wasm/kernels.wasm', import.meta.url));
+  const wasm = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
+  const groupsPerPiece = wasm.PIECE_GROUPS.value as number;
+  const base = wasm.bufferPtr();
+  // The memory has a fixed size (no growth), so these views stay valid.
+  const mem32 = new Float32Array(wasm.memory.buffer, base, groupsPerPiece * 16);
+  const mem64 = new Float64Array(wasm.memory.buffer, base, groupsPerPiece * 8);
+
+  /**
+   * Runs `fill(bLo, bHi, groups)` piece by piece over elements [start, start+count) with `perBlock`
+   * elements per Philox block, copying each piece's wanted elements to out.
+   */
+  function pieces<A extends Float32Array | Float64Array>(key: Key, start: number, count: number, perBlock: number,
+    mem: A, out: A, fill: (bLo: number, bHi: number, groups: number) => void): void {
+    if (count <= 0) return;
+    wasm.setKey(key.k0, key.k1);
+    const perGroup = perBlock * GROUP_BLOCKS, perPiece = groupsPerPiece * perGroup;
+    for (let done = 0; done < count;) {
+      const i = start + done;
+      const block = Math.floor(i / perBlock);
+      const skip = i - block * perBlock; // elements before i in its block
+      const n = Math.min(count - done, perPiece - skip);
+      fill(block >>> 0, Math.floor(block / TWO32), Math.ceil((skip + n) / perGroup));
+      out.set(mem.subarray(skip, skip + n), done);
+      done += n;
+    }
+  }
+
+  const f = Math.fround;
+  return {
+    uniformF32(key, stream, start, count, low, high, out) {
+      const lo = f(low), hi = f(high);
+      pieces(key, start, count, 4, mem32, out, (bl, bh, g) => wasm.uniformF32(bl, bh, stream, g, lo, hi));
+    },
+    normalF32(key, stream, start, count, mean, std, out) {
+      pieces(key, start, count, 4, mem32, out, (bl, bh, g) => wasm.normalF32(bl, bh, stream, g, mean, std));
+    },
+    truncNormalF32(key, stream, start, count, t: TruncParams, out) {
+      pieces(key, start, count, 4, mem32, out, (bl, bh, g) =>
+        wasm.truncNormalF32(bl, bh, stream, g, t.pa, t.pb, t.lo, t.hi, t.sign, t.mean, t.std, t.a, t.b));
+    },
+    uniformF64(key, stream, start, count, low, high, out) {
+      pieces(key, start, count, 2, mem64, out, (bl, bh, g) => wasm.uniformF64(bl, bh, stream, g, low, high));
+    },
+    normalF64(key, stream, start, count, mean, std, out) {
+      pieces(key, start, count, 2, mem64, out, (bl, bh, g) => wasm.normalF64(bl, bh, stream, g, mean, std));
+    },
+    truncNormalF64(key, stream, start, count, t: TruncParams, out) {
+      pieces(key, start, count, 2, mem64, out, (bl, bh, g) =>
+        wasm.truncNormalF64(bl, bh, stream, g, t.pa, t.pb, t.lo, t.hi, t.sign, t.mean, t.std, t.a, t.b));
+    },
+  };
+}
+
+/** The SIMD kernels (same bits as ./scalar.ts), or null when this engine lacks WebAssembly SIMD. */
+export const simdKernels: Kernels | null = simdSupported() ? load() : null;
