@@ -5,6 +5,7 @@
 import * as scalar from './scalar.ts';
 import type { Key } from '../rng/keys.ts';
 import type { TruncParams } from './trunc.ts';
+import { simdKernels } from './simd.ts';
 
 export interface Kernels {
   uniformF32(key: Key, stream: number, start: number, count: number, low: number, high: number, out: Float32Array): void;
@@ -16,8 +17,11 @@ export interface Kernels {
 }
 
 export const scalarKernels: Kernels = scalar;
-let active: Kernels = scalarKernels;
-let activeMode: 'simd' | 'scalar' = 'scalar';
+// Default: SIMD when the engine supports it, unless WEIGHTINIT_FORCE_SCALAR=1 (to exercise the fallback).
+// Startup (src/startup/phases/features.ts) may still override with setKernels.
+const useSimd = simdKernels !== null && process.env.WEIGHTINIT_FORCE_SCALAR !== '1';
+let active: Kernels = useSimd ? simdKernels! : scalarKernels;
+let activeMode: 'simd' | 'scalar' = useSimd ? 'simd' : 'scalar';
 
 /** The kernels every field uses. */
 export function kernels(): Kernels { return active; }
