@@ -110,8 +110,15 @@ GILES_CENTRAL = [F(c) for c in (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, 
                                 -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)]
 GILES_TAIL = [F(c) for c in (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
                              -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)]
+# Giles' float64 coefficients for w >= 16 (variable sqrt(w) - 5), rounded to float32.
+GILES_DEEP_TAIL = [F(c) for c in (-2.7109920616438573243e-11, -2.5556418169965252055e-10, 1.5076572693500548083e-09,
+                                  -3.7894654401267369937e-09, 7.6157012080783393804e-09, -1.4960026627149240478e-08,
+                                  2.9147953450901080826e-08, -6.7711997758452339498e-08, 2.2900482228026654717e-07,
+                                  -9.9298272942317002539e-07, 4.5260625972231537039e-06, -1.9681778105531670567e-05,
+                                  7.5995277030017761139e-05, -0.00021503011930044477347, -0.00013871931833623122026,
+                                  1.0103004648645343977, 4.8499064014085844221)]
 TWO_M24 = F(2.0 ** -24)
-TWO_M32 = F(2.0 ** -32)
+TWO_M33 = F(2.0 ** -33)
 QMIN = F(2.0 ** -60)
 
 
@@ -144,7 +151,8 @@ def logf(x: np.ndarray) -> np.ndarray:
 
 def normal_tail_quantile(q: np.ndarray) -> np.ndarray:
     """z >= 0 with P(Z > z) ~= q for float32 q in (0, 0.5]:
-    t = (4q)(1-q); w = -log(t); p = Giles polynomial in (w - 2.5) or (sqrt(w) - 3); z = sqrt2 * (p * (1 - 2q))."""
+    t = (4q)(1-q); w = -log(t); p = Giles polynomial: w < 5: CENTRAL(w - 2.5); 5 <= w < 16: TAIL(sqrt(w) - 3);
+    w >= 16: DEEP_TAIL(sqrt(w) - 5); z = sqrt2 * (p * (1 - 2q)).  Horner, each product and sum rounded."""
     q = np.asarray(q, dtype=np.float32)
     t = (F(4) * q) * (F(1) - q)
     w = -logf(t)
@@ -152,20 +160,25 @@ def normal_tail_quantile(q: np.ndarray) -> np.ndarray:
     pc = GILES_CENTRAL[0] * np.ones_like(ww)
     for c in GILES_CENTRAL[1:]:
         pc = pc * ww + c
-    wt = np.sqrt(np.maximum(w, F(0))) - F(3)   # float32 sqrt is correctly rounded, like fround(Math.sqrt)
+    sw = np.sqrt(np.maximum(w, F(0)))   # float32 sqrt is correctly rounded, like fround(Math.sqrt)
+    wt = sw - F(3)
     pt = GILES_TAIL[0] * np.ones_like(wt)
     for c in GILES_TAIL[1:]:
         pt = pt * wt + c
-    p = np.where(w < F(5), pc, pt).astype(np.float32)
+    wd = sw - F(5)
+    pd = GILES_DEEP_TAIL[0] * np.ones_like(wd)
+    for c in GILES_DEEP_TAIL[1:]:
+        pd = pd * wd + c
+    p = np.where(w < F(5), pc, np.where(w < F(16), pt, pd)).astype(np.float32)
     x = F(1) - F(2) * q
     return (SQRT2_F32 * (p * x)).astype(np.float32)
 
 
 def normal_from_word(w: np.ndarray) -> np.ndarray:
-    """sign = bit 31; q = fround(2 * (w & 0x7fffffff) + 1) * 2^-32; z = +-quantile(q)."""
+    """sign = bit 31; q = fround(2 * (w & 0x7fffffff) + 1) * 2^-33 (q in [2^-33, 0.5]); z = +-quantile(q)."""
     w = np.asarray(w, dtype=np.uint32)
     k = (w & np.uint32(0x7FFFFFFF)).astype(np.float64) * 2 + 1          # exact in float64
-    q = _f32(k) * TWO_M32
+    q = _f32(k) * TWO_M33
     z = normal_tail_quantile(q)
     return np.where((w >> np.uint32(31)) != 0, -z, z).astype(np.float32)
 
@@ -282,7 +295,7 @@ def trunc_normal_f32(key, idx, mean: float, std: float, a: float, b: float, stre
 
 
 # ---------------------------------------------------------------------------------------------
-# Fans and gains (full logical shape)
+# Fans and gains (always from the FULL logical shape)
 # ---------------------------------------------------------------------------------------------
 def canonical_layout(layout: str) -> str:
     layout = layout.lower()
@@ -295,34 +308,91 @@ def canonical_layout(layout: str) -> str:
     raise ValueError(f"unknown layout {layout!r}")
 
 
-def compute_fans(shape: Sequence[int], layout: str = "torch", fan_in=None, fan_out=None) -> tuple[float, float]:
-    layout = canonical_layout(layout)
-    if fan_in is not None and fan_out is not None:
-        return fan_in, fan_out
+def _norm_axes(shape, axes):
+    r = len(shape)
+    out = []
+    for a in axes:
+        b = a + r if a < 0 else a
+        if not 0 <= b < r:
+            raise ValueError(f"axis {a} out of range for rank {r}")
+        out.append(b)
+    return out
+
+
+def framework_fans(shape: Sequence[int], rule: str, in_axes=None, out_axes=None, batch_axes=None) -> tuple[float, float]:
+    """torch: (out, in, *k); keras: (*k, in, out) (or products of explicit axes); jax: named in/out/batch
+    axes, every other axis receptive field; caffe: fan_in = numel/shape[0], fan_out = numel/shape[1]."""
     rank = len(shape)
-    if layout == "torch":
+    if rule == "torch":
         if rank < 2:
-            raise ValueError("layout torch needs rank >= 2 for fans")
+            raise ValueError("the torch fan convention needs rank >= 2")
         rf = math.prod(shape[2:])
-        fi, fo = shape[1] * rf, shape[0] * rf
-    elif layout == "keras":
+        return shape[1] * rf, shape[0] * rf
+    if rule == "keras":
+        if in_axes and out_axes:
+            return (math.prod(shape[a] for a in _norm_axes(shape, in_axes)),
+                    math.prod(shape[a] for a in _norm_axes(shape, out_axes)))
         if rank == 0:
-            fi, fo = 1, 1
-        elif rank == 1:
-            fi, fo = shape[0], shape[0]
-        else:
-            rf = math.prod(shape[:-2])
-            fi, fo = shape[-2] * rf, shape[-1] * rf
-    else:
-        if rank < 2:
-            raise ValueError("layout caffe needs rank >= 2")
+            return 1, 1
+        if rank == 1:
+            return shape[0], shape[0]
+        rf = math.prod(shape[:-2])
+        return shape[-2] * rf, shape[-1] * rf
+    if rule == "jax":
+        ia = _norm_axes(shape, in_axes if in_axes is not None else [-2])
+        oa = _norm_axes(shape, out_axes if out_axes is not None else [-1])
+        ba = _norm_axes(shape, batch_axes if batch_axes is not None else [])
+        in_size = math.prod(shape[a] for a in ia)
+        out_size = math.prod(shape[a] for a in oa)
+        batch = math.prod(shape[a] for a in ba)
+        total = math.prod(shape)
+        rf = 0 if total == 0 else total / in_size / out_size / batch
+        return in_size * rf, out_size * rf
+    if rule == "caffe":
+        if rank < 1:
+            raise ValueError("the caffe convention needs rank >= 1")
         n = math.prod(shape)
         fi = n / shape[0] if shape[0] else 0
-        fo = n / shape[1] if shape[1] else 0
-    return (fi if fan_in is None else fan_in), (fo if fan_out is None else fan_out)
+        fo = (n / shape[1] if shape[1] else 0) if rank > 1 else n
+        return fi, fo
+    raise ValueError(f"unknown fan rule {rule!r}")
+
+
+def scheme_fans(shape, layout: str, rule: str, fan_in=None, fan_out=None, in_axes=None, out_axes=None, batch_axes=None):
+    """Precedence: explicit fan_in/fan_out, then axis parameters, then the rule's own function when the
+    recipe layout is the rule's native layout, else the recipe layout's convention."""
+    if fan_in is not None and fan_out is not None:
+        return fan_in, fan_out
+    native = {"torch": "torch", "keras": "keras", "jax": "keras", "tfjs": "keras", "caffe": "caffe"}[rule]
+    if in_axes or out_axes or batch_axes:
+        f = framework_fans(shape, "keras" if rule == "keras" else "jax", in_axes, out_axes, batch_axes)
+    elif native == layout:
+        f = framework_fans(shape, rule)
+    else:
+        f = framework_fans(shape, layout)
+    return (f[0] if fan_in is None else fan_in), (f[1] if fan_out is None else fan_out)
+
+
+def compute_fans(shape: Sequence[int], layout: str = "torch", fan_in=None, fan_out=None) -> tuple[float, float]:
+    layout = canonical_layout(layout)
+    return scheme_fans(shape, layout, layout, fan_in, fan_out)
+
+
+def fan_of(fans: tuple[float, float], mode: str) -> float:
+    fi, fo = fans
+    if mode == "fan_in":
+        return fi
+    if mode == "fan_out":
+        return fo
+    if mode == "fan_avg":
+        return (fi + fo) / 2
+    if mode == "fan_geo_avg":
+        return math.sqrt(fi * fo)
+    raise ValueError(f"unknown mode {mode!r}")
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
+    """torch.nn.init.calculate_gain."""
     if nonlinearity in ("linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
                         "conv_transpose2d", "conv_transpose3d", "sigmoid"):
         return 1.0
@@ -339,69 +409,109 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
 
 
 # ---------------------------------------------------------------------------------------------
-# Schemes (float32 random families), dtypes, slices
+# Schemes (float32 random families). Every double-precision constant (variance, bound, std) is
+# computed with the same operations in the same order as the catalogue, then rounded to float32
+# inside the field, so the float32 parameters match bit for bit.
 # ---------------------------------------------------------------------------------------------
-def _fan(fans: tuple[float, float], mode: str) -> float:
-    fi, fo = fans
-    if mode == "fan_in":
-        return fi
-    if mode == "fan_out":
-        return fo
-    if mode == "fan_avg":
-        return (fi + fo) / 2
-    raise ValueError(f"unknown mode {mode!r}")
+TN_STD_CORRECTION = 0.87962566103423978  # std of N(0,1) truncated to [-2, 2]
 
 
-def _scheme_values(scheme: str, p: dict, shape, layout, fan_in, fan_out, key, idx) -> np.ndarray:
-    """Values (float32) of the flat indices idx for one scheme, before `scale`."""
-    fans = lambda: compute_fans(shape, layout, fan_in, fan_out)  # noqa: E731 (fans only when needed)
+def variance_field(key, idx, variance: float, dist: str) -> np.ndarray:
+    """Zero-mean values with the given variance: uniform U(+-sqrt(3 var)); normal N(0, var);
+    truncated_normal TN(0, s; +-2s), s = sqrt(var)/0.8796...; truncated_normal_uncorrected TN(0, sd; +-2sd)."""
+    if not variance > 0:
+        return np.zeros(np.shape(idx), dtype=np.float32)
+    sd = math.sqrt(variance)
+    if dist == "uniform":
+        b = math.sqrt(3 * variance)
+        return uniform_f32(key, idx, -b, b)
+    if dist in ("normal", "untruncated_normal"):
+        return normal_f32(key, idx, 0.0, sd)
+    if dist == "truncated_normal":
+        s = sd / TN_STD_CORRECTION
+        return trunc_normal_f32(key, idx, 0.0, s, -2 * s, 2 * s)
+    if dist == "truncated_normal_uncorrected":
+        return trunc_normal_f32(key, idx, 0.0, sd, -2 * sd, 2 * sd)
+    raise ValueError(f"unknown distribution {dist!r}")
+
+
+def _ratio(scale: float, fan: float) -> float:
+    return scale / fan if fan > 0 else 0.0
+
+
+# Defaults of the canonical catalogue (GET /v1/schemes lists them too).
+SCHEME_DEFAULTS: dict[str, dict] = {
+    "uniform": {"low": 0.0, "high": 1.0},
+    "normal": {"mean": 0.0, "std": 1.0},
+    "truncated_normal": {"mean": 0.0, "std": 1.0, "a": -2.0, "b": 2.0, "bounds": "absolute"},
+    "variance_scaling": {"scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal",
+                         "in_axes": None, "out_axes": None, "batch_axes": None},
+    "xavier_uniform": {"gain": 1.0}, "xavier_normal": {"gain": 1.0},
+    "kaiming_uniform": {"a": 0.0, "mode": "fan_in", "nonlinearity": "leaky_relu"},
+    "kaiming_normal": {"a": 0.0, "mode": "fan_in", "nonlinearity": "leaky_relu"},
+    "lecun_uniform": {}, "lecun_normal": {},
+    "xavier_caffe": {"variance_norm": "fan_in"}, "msra": {"variance_norm": "fan_in"},
+    "msra_caffe2": {}, "msra_caffe2_legacy": {},
+}
+SCHEME_ALIASES = {
+    "gaussian": "normal", "randn": "normal", "trunc_normal": "truncated_normal",
+    "glorot_uniform": "xavier_uniform", "xavier": "xavier_uniform", "glorot_normal": "xavier_normal",
+    "he_uniform": "kaiming_uniform", "kaiming": "kaiming_uniform", "he_normal": "kaiming_normal",
+    "selu_normal": "lecun_normal", "caffe_xavier": "xavier_caffe", "msra_caffe": "msra", "caffe_msra": "msra",
+}
+# Native fan layout of a scheme (the recipe's layout when it gives none).
+SCHEME_LAYOUT = {"xavier_caffe": "caffe", "msra": "caffe", "msra_caffe2": "caffe", "msra_caffe2_legacy": "caffe"}
+
+
+def canonical_scheme(scheme: str) -> str:
     s = scheme.lower()
+    s = SCHEME_ALIASES.get(s, s)
+    if s not in SCHEME_DEFAULTS:
+        raise NotImplementedError(f"reference.py does not implement scheme {scheme!r}")
+    return s
+
+
+def _scheme_values(s: str, p: dict, shape, layout: str, fan_in, fan_out, key, idx) -> np.ndarray:
+    """Values (float32) of the flat indices idx for canonical scheme s with params p (defaults applied)."""
     if s == "uniform":
-        return uniform_f32(key, idx, p.get("low", 0.0), p.get("high", 1.0))
-    if s in ("normal", "gaussian", "randn"):
-        return normal_f32(key, idx, p.get("mean", 0.0), p.get("std", 1.0))
-    if s in ("truncated_normal", "trunc_normal"):
-        mean, std = p.get("mean", 0.0), p.get("std", 1.0)
-        a, b = p.get("a", -2.0), p.get("b", 2.0)
-        if p.get("bounds", "absolute") == "std":
+        return uniform_f32(key, idx, p["low"], p["high"])
+    if s == "normal":
+        return normal_f32(key, idx, p["mean"], p["std"])
+    if s == "truncated_normal":
+        mean, std, a, b = p["mean"], p["std"], p["a"], p["b"]
+        if p["bounds"] == "std":
             a, b = mean + a * std, mean + b * std
         return trunc_normal_f32(key, idx, mean, std, a, b)
-    # variance-scaling family (torch conventions), formulas as in torch.nn.init
-    if s in ("kaiming_uniform", "he_uniform", "kaiming_normal", "he_normal"):
-        fan = _fan(fans(), p.get("mode", "fan_in"))
-        gain = calculate_gain(p.get("nonlinearity", "leaky_relu"), p.get("a", 0.0))
-        std = gain / math.sqrt(fan)
-        if "uniform" in s:
-            bound = math.sqrt(3.0) * std
-            return uniform_f32(key, idx, -bound, bound)
-        return normal_f32(key, idx, 0.0, std)
-    if s in ("xavier_uniform", "glorot_uniform", "xavier_normal", "glorot_normal"):
-        fi, fo = fans()
-        std = p.get("gain", 1.0) * math.sqrt(2.0 / (fi + fo))
-        if "uniform" in s:
-            bound = math.sqrt(3.0) * std
-            return uniform_f32(key, idx, -bound, bound)
-        return normal_f32(key, idx, 0.0, std)
-    if s in ("lecun_uniform", "lecun_normal"):
-        fan = fans()[0]
-        if s == "lecun_uniform":
-            bound = math.sqrt(3.0 / fan)
-            return uniform_f32(key, idx, -bound, bound)
-        # keras/jax lecun_normal: truncated normal on [-2, 2] std units, std corrected by 0.87962566103423978
-        std = math.sqrt(1.0 / fan) / 0.87962566103423978
-        return trunc_normal_f32(key, idx, 0.0, std, -2 * std, 2 * std)
+
+    def fans(rule=layout, **axes):
+        return scheme_fans(shape, layout, rule, fan_in, fan_out, **axes)
+
     if s == "variance_scaling":
-        fan = max(1.0, _fan(fans(), p.get("mode", "fan_in")))
-        var = p.get("scale", 1.0) / fan
-        dist = p.get("distribution", "truncated_normal")
-        if dist == "uniform":
-            bound = math.sqrt(3.0 * var)
-            return uniform_f32(key, idx, -bound, bound)
-        if dist in ("normal", "untruncated_normal"):
-            return normal_f32(key, idx, 0.0, math.sqrt(var))
-        std = math.sqrt(var) / 0.87962566103423978
-        return trunc_normal_f32(key, idx, 0.0, std, -2 * std, 2 * std)
-    raise NotImplementedError(f"reference.py does not implement scheme {scheme!r}")
+        f = fans(in_axes=p["in_axes"], out_axes=p["out_axes"], batch_axes=p["batch_axes"])
+        var = _ratio(p["scale"], fan_of(f, p["mode"]))
+        dist = "normal" if p["distribution"] == "untruncated_normal" else p["distribution"]
+        return variance_field(key, idx, var, dist)
+    if s in ("xavier_uniform", "xavier_normal"):
+        fi, fo = fans()
+        var = p["gain"] ** 2 * _ratio(2, fi + fo)
+        return variance_field(key, idx, var, "uniform" if s == "xavier_uniform" else "normal")
+    if s in ("kaiming_uniform", "kaiming_normal"):
+        g = calculate_gain(p["nonlinearity"], p["a"])
+        var = g * g * _ratio(1, fan_of(fans(), p["mode"]))
+        return variance_field(key, idx, var, "uniform" if s == "kaiming_uniform" else "normal")
+    if s in ("lecun_uniform", "lecun_normal"):
+        var = _ratio(1, fans()[0])
+        return variance_field(key, idx, var, "uniform" if s == "lecun_uniform" else "normal")
+    if s in ("xavier_caffe", "msra"):
+        fi, fo = fans("caffe")
+        m = str(p["variance_norm"]).lower()
+        n = fo if m == "fan_out" else (fi + fo) / 2 if m == "average" else fi
+        return variance_field(key, idx, _ratio(1 if s == "xavier_caffe" else 2, n), "uniform" if s == "xavier_caffe" else "normal")
+    if s == "msra_caffe2":
+        return variance_field(key, idx, _ratio(2, fans("caffe")[1]), "normal")
+    if s == "msra_caffe2_legacy":
+        return variance_field(key, idx, _ratio(2 / 3, fans("caffe")[0]), "uniform")
+    raise NotImplementedError(f"reference.py does not implement scheme {s!r}")
 
 
 def parse_slice(text: str | None, shape: Sequence[int]) -> list[tuple[int, int]]:
@@ -460,14 +570,20 @@ def to_dtype(values: np.ndarray, dtype: str) -> np.ndarray:
 
 
 def generate(scheme: str, shape: Iterable[int], seed: int = 0, name: str = "", dtype: str = "float32",
-             layout: str = "torch", params: dict | None = None, scale: float = 1.0,
+             layout: str | None = None, params: dict | None = None, scale: float = 1.0,
              fan_in: float | None = None, fan_out: float | None = None, slice: str | None = None) -> np.ndarray:
     """The tensor (or slice) a recipe describes, as a numpy array with the slice's shape."""
     shape = [int(n) for n in shape]
     slc = parse_slice(slice, shape) if slice is not None else None
     idx = slice_indices(shape, slc)
     key = derive_key(int(seed), name)
-    vals = _scheme_values(scheme, dict(params or {}), shape, layout, fan_in, fan_out, key, idx)
+    s = canonical_scheme(scheme)
+    unknown = set(params or {}) - set(SCHEME_DEFAULTS[s])
+    if unknown:
+        raise ValueError(f"unknown parameters for {s}: {sorted(unknown)}")
+    p = {**SCHEME_DEFAULTS[s], **(params or {})}
+    lay = canonical_layout(layout if layout is not None else SCHEME_LAYOUT.get(s, "torch"))
+    vals = _scheme_values(s, p, shape, lay, fan_in, fan_out, key, idx)
     if scale != 1:
         vals = (vals * F(scale)).astype(np.float32)
     out_shape = [b - a for a, b in slc] if slc is not None else shape
