@@ -2,6 +2,9 @@
 import { define } from './registry.ts';
 import { constField, normalField, truncNormalField, uniformField } from '../fields.ts';
 import { RecipeError } from '../errors.ts';
+import { rawWords } from '../kernels/scalar.ts';
+import { STREAM } from '../rng/keys.ts';
+import { truncNormalMoments } from './variance.ts';
 
 define({
   name: 'zeros', aliases: ['zero'], framework: 'weightinit', family: 'constant',
@@ -61,5 +64,42 @@ define({
     const b = bounds === 'std' ? mean + ctx.params.b * std : ctx.params.b;
     if (!(b > a)) throw new RecipeError('impossible', 'params.b', 'must be > params.a', ctx.params.b);
     return truncNormalField(ctx, mean, std, a, b);
+  },
+  theory: ({ params }) => {
+    const { mean, std, bounds } = params;
+    const a = bounds === 'std' ? mean + params.a * std : params.a;
+    const b = bounds === 'std' ? mean + params.b * std : params.b;
+    return { ...truncNormalMoments(mean, std, a, b), min: a, max: b, density: 'truncated_normal' };
+  },
+});
+define({
+  name: 'uniform_int', aliases: ['randint'], framework: 'weightinit', family: 'random',
+  description: 'Integers uniform on [low, high], both inclusive (Caffe2 UniformIntFill), stored in the float dtype.',
+  formula: 'w = low + floor(u32 * (high - low + 1) / 2^32), u32 the element\'s Philox word',
+  references: ['caffe2/operators/filler_op.h UniformFillOp<int>'],
+  params: {
+    low: { type: 'integer', description: 'smallest value (inclusive)', default: 0 },
+    high: { type: 'integer', description: 'largest value (inclusive)', default: 1 },
+  },
+  compile: (ctx) => {
+    const { low, high } = ctx.params;
+    if (!(high >= low)) throw new RecipeError('impossible', 'params.high', 'must be >= params.low', high);
+    const n = high - low + 1;
+    if (n > 2 ** 32) throw new RecipeError('impossible', 'params.high', 'high - low + 1 must be at most 2^32', high);
+    const words = new Uint32Array(16384);
+    return {
+      precision: ctx.precision,
+      fill: (s, count, out) => {
+        for (let done = 0; done < count; done += words.length) {
+          const m = Math.min(words.length, count - done);
+          rawWords(ctx.key, STREAM.main, s + done, m, words);
+          for (let j = 0; j < m; j++) out[done + j] = low + Math.floor((words[j]! * n) / 4294967296);
+        }
+      },
+    };
+  },
+  theory: ({ params: { low, high } }) => {
+    const n = high - low + 1;
+    return { mean: (low + high) / 2, std: Math.sqrt((n * n - 1) / 12), min: low, max: high, density: 'discrete' };
   },
 });

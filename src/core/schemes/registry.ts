@@ -136,7 +136,7 @@ function checkParam(field: string, spec: ParamSpec, v: unknown): unknown {
       if (spec.enum && !spec.enum.includes(v)) throw new RecipeError('invalid', field, `must be one of ${spec.enum.join(', ')}`, v);
       return v;
     case 'number[]': case 'integer[]': {
-      const arr = typeof v === 'string' ? (v.trim() === '' ? [] : v.split(',')) : v;
+      const arr = typeof v === 'string' ? (v.trim() === '' ? [] : v.split(',')) : typeof v === 'number' ? [v] : v; // a bare number is a 1-element list (jax in_axis=-2)
       if (!Array.isArray(arr)) throw new RecipeError('invalid', field, 'must be an array of numbers', v);
       return arr.map((x, i) => num(x, spec.type === 'integer[]', `${field}[${i}]`));
     }
