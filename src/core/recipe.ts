@@ -11,6 +11,7 @@ import { closeMatches, lookup, resolveParams, type SchemeContext, type SchemeDef
 import { RecipeError } from './errors.ts';
 import type { Field } from './field.ts';
 import { scaledField } from './fields.ts';
+import { parseSpectralNorm, spectralNormField, type SpectralNorm } from './spectral-norm.ts';
 import { numel as numelOf } from './slice.ts';
 import './schemes/index.ts';
 
@@ -27,6 +28,8 @@ export interface RecipeInput {
   fan_out?: number | string;
   params?: Record<string, unknown>;
   scale?: number | string;
+  /** Divide by the largest singular value after sampling, before scale: true / 'converged' or a power-iteration count. */
+  spectral_norm?: boolean | number | string;
 }
 
 export interface CanonicalRecipe {
@@ -40,6 +43,7 @@ export interface CanonicalRecipe {
   fan_out?: number;
   params: Record<string, unknown>;
   scale: number;
+  spectral_norm?: SpectralNorm; // absent when off (keeps recipe ids of plain recipes unchanged)
 }
 
 export interface CompiledRecipe {
@@ -114,6 +118,8 @@ export function canonicalize(input: RecipeInput): { recipe: CanonicalRecipe; def
   const fi = optNumber(input.fan_in, 'fan_in', true), fo = optNumber(input.fan_out, 'fan_out', true);
   if (fi !== undefined) recipe.fan_in = fi;
   if (fo !== undefined) recipe.fan_out = fo;
+  const sn = parseSpectralNorm(input.spectral_norm);
+  if (sn !== undefined) recipe.spectral_norm = sn;
   return { recipe, def };
 }
 
@@ -157,12 +163,13 @@ export function compileCanonical(recipe: CanonicalRecipe, def: SchemeDef = looku
   const hit = cache.get(id);
   if (hit) { cache.delete(id); cache.set(id, hit); return hit; }
   const ctx = contextFor(recipe);
-  const field = scaledField(def.compile(ctx), recipe.scale);
+  const base = def.compile(ctx);
+  const field = scaledField(recipe.spectral_norm === undefined ? base : spectralNormField(base, recipe.shape, recipe.spectral_norm), recipe.scale);
   const n = numelOf(recipe.shape);
   const compiled: CompiledRecipe = {
     recipe, def, field, numel: n, bytes: n * BYTES_PER_ELEMENT[recipe.dtype], id,
     theory: () => {
-      const t = def.theory?.(ctx) ?? {};
+      const t: Theory = recipe.spectral_norm === undefined ? def.theory?.(ctx) ?? {} : { density: 'other' }; // spectral_norm rescales by a data-dependent sigma
       const s = recipe.scale;
       const r: Theory = { ...t };
       if (t.mean !== undefined) r.mean = t.mean * s;
