@@ -247,8 +247,16 @@ export function chiSquare(observed: ArrayLike<number>, expected: ArrayLike<numbe
 
 // ---------- binomial ----------
 
-/** Exact two-sided-by-doubling binomial p-value for k successes in n trials with probability p (small n*p). */
+/**
+ * Two-sided (doubling) binomial p-value for k successes in n trials with probability p: exact
+ * (recursive pmf) when n p (1-p) <= 1000, else the normal approximation with continuity correction.
+ */
 export function binomialTwoSidedP(k: number, n: number, p: number): number {
+  const variance = n * p * (1 - p);
+  if (variance > 1000) {
+    const z = Math.max(0, Math.abs(k - n * p) - 0.5) / Math.sqrt(variance);
+    return Math.min(1, 2 * normalSf(z));
+  }
   // pmf recursively from pmf(0) = (1-p)^n
   const pmf = (j: number): number => {
     let v = Math.exp(n * Math.log1p(-p));
