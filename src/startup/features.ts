@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import type { Kernels } from '../core/kernels/index.ts';
 
 export interface FeatureProbes {
   simd(): boolean | Promise<boolean>;
@@ -29,6 +30,18 @@ const SIMD_MODULE_URL = new URL('../core/kernels/simd.ts', import.meta.url);
 export async function loadSimdModule(): Promise<Record<string, unknown> | undefined> {
   if (!fs.existsSync(SIMD_MODULE_URL)) return undefined;
   return (await import(SIMD_MODULE_URL.href)) as Record<string, unknown>;
+}
+
+/** SIMD kernels from src/core/kernels/simd.ts, whichever way that module offers them; undefined if none. */
+export async function loadSimdKernels(): Promise<Kernels | undefined> {
+  const mod = await loadSimdModule();
+  if (!mod) return undefined;
+  for (const name of ['loadSimdKernels', 'createSimdKernels', 'simdKernels']) {
+    const v = mod[name];
+    if (typeof v === 'function') return (await (v as () => Kernels | Promise<Kernels>)()) ?? undefined;
+    if (v && typeof v === 'object') return v as Kernels;
+  }
+  return undefined;
 }
 
 async function simdSupported(): Promise<boolean> {

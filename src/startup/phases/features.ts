@@ -4,25 +4,13 @@
  * WEIGHTINIT_REQUIRE_SIMD=1, otherwise the scalar kernels (same bits, slower) with a warning that
  * readiness output shows.
  */
-import { setKernels, scalarKernels, type Kernels } from '../../core/kernels/index.ts';
-import { loadSimdModule, MIN_NODE_MAJOR, nodeMajor, probeFeatures, type FeatureProbes } from '../features.ts';
+import { setKernels, scalarKernels } from '../../core/kernels/index.ts';
+import { loadSimdKernels, MIN_NODE_MAJOR, nodeMajor, probeFeatures, type FeatureProbes } from '../features.ts';
 import type { InitPhase } from '../registry.ts';
 
 export const SIMD_FALLBACK_WARNING = 'WebAssembly SIMD unavailable: using scalar kernels (same bits, slower); set WEIGHTINIT_REQUIRE_SIMD=1 to make this fatal';
 
 const gib = (n: number) => `${(n / 1024 ** 3).toFixed(2)} GiB`;
-
-/** SIMD kernels from src/core/kernels/simd.ts, whichever way that module offers them. */
-async function simdKernels(): Promise<Kernels | undefined> {
-  const mod = await loadSimdModule();
-  if (!mod) return undefined;
-  for (const name of ['loadSimdKernels', 'createSimdKernels', 'simdKernels']) {
-    const v = mod[name];
-    if (typeof v === 'function') return (await (v as () => Kernels | Promise<Kernels>)()) ?? undefined;
-    if (v && typeof v === 'object') return v as Kernels;
-  }
-  return undefined;
-}
 
 export const featuresPhase: InitPhase = {
   name: 'features',
@@ -46,7 +34,7 @@ export const featuresPhase: InitPhase = {
       setKernels('scalar', scalarKernels);
       warnings.push(SIMD_FALLBACK_WARNING);
     } else {
-      const k = await simdKernels();
+      const k = await loadSimdKernels();
       if (k) { setKernels('simd', k); mode = 'simd'; } else setKernels('scalar', scalarKernels);
     }
     ctx.services.kernelMode = mode;

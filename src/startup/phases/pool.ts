@@ -1,37 +1,41 @@
 /**
- * Phase "pool": start the worker pool (src/pool) and have every worker pass the kernel self-test
- * before it takes work. Skipped while src/pool does not exist yet.
+ * Phase "pool": start the worker pool (src/pool). Each worker first loads worker-kernels.ts (same
+ * kernels as the main thread, same self-test) and the pool's own digest check; then one self-test task
+ * per worker confirms every thread answers with the main thread's bits before the pool takes work.
  */
-import fs from 'node:fs';
 import type { InitPhase } from '../registry.ts';
+import { createPool, type WorkerPool } from '../../pool/index.ts';
+import { kernelMode } from '../../core/kernels/index.ts';
+import { workerKernelsUrl } from '../worker-kernels.ts';
 
-const POOL_URL = new URL('../../pool/index.ts', import.meta.url);
-
-/** What startup needs from the pool (src/pool exports createPool(config)). */
-export interface StartablePool {
-  selfTest(): Promise<unknown>;
-  close?(): Promise<unknown>;
-  destroy?(): Promise<unknown>;
-}
+/** A worker whose bootstrap fails never answers; startup must fail instead of hanging. */
+export const POOL_START_TIMEOUT_MS = 30_000;
 
 export const poolPhase: InitPhase = {
   name: 'pool',
   description: 'Start the worker pool; every worker passes the kernel self-test before taking work',
   dependsOn: ['selftest'],
   async run(ctx) {
-    if (!fs.existsSync(POOL_URL)) return { skipped: true, message: 'src/pool is not present: generation runs on the main thread' };
-    const mod = (await import(POOL_URL.href)) as { createPool?: (config: unknown) => StartablePool | Promise<StartablePool> };
-    if (typeof mod.createPool !== 'function') return { skipped: true, message: 'src/pool does not export createPool yet' };
-    const pool = await mod.createPool(ctx.config);
-    ctx.services.pool = pool;
+    const { workers } = ctx.config;
+    const pool: WorkerPool = createPool(ctx.config, { kernelInit: workerKernelsUrl(kernelMode()) });
+    const timeoutMs = Number(ctx.input.poolStartTimeoutMs ?? POOL_START_TIMEOUT_MS);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`workers did not all pass the self-test within ${timeoutMs} ms (a worker failing its bootstrap is reported as a process warning)`)), timeoutMs);
+    });
     try {
-      const r = (await pool.selfTest()) as { ok?: boolean; failed?: { detail?: string }; detail?: string } | undefined;
-      if (r && r.ok === false) throw new Error(`worker self-test failed: ${r.failed?.detail ?? r.detail ?? 'no detail'}`);
+      const results = await Promise.race([pool.selfTest(), timeout]);
+      const bad = results.find((r) => !r.ok);
+      if (bad) throw new Error(`worker thread ${bad.threadId} failed the self-test: ${bad.message ?? bad.sha256}`);
+      if (results.length !== workers) throw new Error(`expected ${workers} self-test answers, got ${results.length}`);
     } catch (e) {
-      await (pool.destroy?.() ?? pool.close?.())?.catch(() => undefined);
-      delete ctx.services.pool;
+      clearTimeout(timer);
+      // close() waits for workers, which may never have started: do not let it hang startup's failure.
+      await Promise.race([pool.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
       throw e;
     }
-    return `${ctx.config.workers} workers passed the self-test`;
+    clearTimeout(timer);
+    ctx.services.pool = pool;
+    return `${workers} workers passed the self-test (kernels: ${kernelMode()}, threads: ${pool.threads})`;
   },
 };
