@@ -52,7 +52,7 @@ def({
     max: { type: 'integer', description: 'largest value (required)', required: true },
     avoid: { type: 'integer[]', description: 'values to exclude (the op\'s optional input 1)', default: [] },
   },
-  ...via('unique_uniform_int', (p) => ({ low: p.min, high: p.max, avoid: p.avoid })),
+  ...via('unique_uniform_int', (p) => ({ min: p.min, max: p.max, avoid: p.avoid })),
 });
 def({
   name: 'GaussianFill', family: 'random', description: 'GaussianFill: N(mean, std^2).', formula: 'N(mean, std^2)', references: [REF],

@@ -97,6 +97,9 @@ def({
   description: 'jax.nn.initializers.delta_orthogonal(scale=1.0, column_axis=-1): 3/4/5-D, shape[-1] >= shape[-2]; an orthogonal (in, out) matrix at the spatial centre (k-1)//2, zeros elsewhere.',
   formula: 'W[(k-1)//2, ..., :, :] = scale * Q (in x out), 0 elsewhere', references: [REF, 'Xiao et al. 2018, arXiv:1806.05393'], minRank: 3, maxRank: 5,
   params: { scale: { type: 'number', description: 'multiplier', default: 1 }, column_axis: columnAxis },
-  compile: (ctx) => delegate(ctx, 'delta_orthogonal', { gain: ctx.params.scale, column_axis: ctx.params.column_axis }),
-  theory: (ctx) => delegateTheory(ctx, 'delta_orthogonal', { gain: ctx.params.scale, column_axis: ctx.params.column_axis }),
+  compile: (ctx) => {
+    if (ctx.params.column_axis !== -1 && ctx.params.column_axis !== ctx.shape.length - 1) throw new RecipeError('unsupported', 'params.column_axis', 'only the last axis (-1) is supported for delta_orthogonal', ctx.params.column_axis);
+    return delegate(ctx, 'delta_orthogonal', { gain: ctx.params.scale });
+  },
+  theory: (ctx) => delegateTheory(ctx, 'delta_orthogonal', { gain: ctx.params.scale }),
 });

@@ -80,8 +80,8 @@ def({
   description: 'keras.initializers.Orthogonal: rows = prod(shape[:-1]), cols = shape[-1]; QR of a Gaussian (max, min) with sign(diag R), transposed if rows < cols, times gain.',
   formula: 'W = gain * Q reshaped, Q (prod(shape[:-1]) x shape[-1]) with orthonormal rows or columns', references: [RI], minRank: 2,
   params: { gain: { type: 'number', description: 'multiplier', default: 1 } },
-  compile: (ctx) => delegate(ctx, 'orthogonal', { gain: ctx.params.gain, flatten: 'last' }),
-  theory: (ctx) => delegateTheory(ctx, 'orthogonal', { gain: ctx.params.gain, flatten: 'last' }),
+  compile: (ctx) => delegate(ctx, 'orthogonal', { gain: ctx.params.gain, column_axis: -1 }),
+  theory: (ctx) => delegateTheory(ctx, 'orthogonal', { gain: ctx.params.gain, column_axis: -1 }),
 });
 def({
   name: 'Identity', aliases: ['identity', 'IdentityInitializer'], family: 'structured',

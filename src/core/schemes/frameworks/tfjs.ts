@@ -98,6 +98,6 @@ def({
   description: 'tf.initializers.orthogonal: rows = prod(shape[:-1]), cols = shape[-1]; QR with sign(diag R), times gain. (tfjs warns above 2000 elements; we do not.)',
   formula: 'W = gain * Q', references: [REF], minRank: 2,
   params: { gain: { type: 'number', description: 'multiplier', default: 1 } },
-  compile: (ctx) => delegate(ctx, 'orthogonal', { gain: ctx.params.gain, flatten: 'last' }),
-  theory: (ctx) => delegateTheory(ctx, 'orthogonal', { gain: ctx.params.gain, flatten: 'last' }),
+  compile: (ctx) => delegate(ctx, 'orthogonal', { gain: ctx.params.gain, column_axis: -1 }),
+  theory: (ctx) => delegateTheory(ctx, 'orthogonal', { gain: ctx.params.gain, column_axis: -1 }),
 });
