@@ -9,6 +9,8 @@ import { generateSliceRange } from '../core/generate.ts';
 import { BYTES_PER_ELEMENT, decode } from '../core/dtypes.ts';
 import type { Slice } from '../core/slice.ts';
 import { accumulate, emptyStats, type PartialStats } from './stats.ts';
+import { RecipeError } from '../core/errors.ts';
+import type { CompileResult } from './tasks.ts';
 
 /** Elements generated between two checks of the cancel flag (~1 ms of work at scalar speed). */
 const CANCEL_CHECK_ELEMENTS = 65536;
@@ -52,4 +54,18 @@ export function selfTestDigest(): string {
   const out = new Uint8Array(c.bytes);
   fillRange(c.recipe, undefined, 0, c.numel, out);
   return createHash('sha256').update(out).digest('hex');
+}
+
+/** Compiles (and caches in this thread); a RecipeError comes back as data. */
+export function compileResult(recipe: CanonicalRecipe): CompileResult {
+  try {
+    return { ok: true, theory: compileCanonical(recipe).theory() };
+  } catch (e) {
+    if (e instanceof RecipeError) return { ok: false, error: { kind: e.kind, field: e.field, rule: e.rule, value: cloneable(e.value), extra: cloneable(e.extra) as Record<string, unknown> } };
+    throw e;
+  }
+}
+
+function cloneable(v: unknown): unknown {
+  try { return structuredClone(v); } catch { return String(v); }
 }

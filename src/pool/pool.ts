@@ -49,8 +49,8 @@ export function createPool(config: Pick<Config, 'workers'>, options: PoolOptions
       if (closed) return Promise.reject(new Error('pool is closed'));
       if (!signal) return piscina.run(task) as Promise<T>;
       if (signal.aborted) return Promise.reject(new AbortError(signal.reason));
-      if (task.kind !== 'selftest' && !task.cancel) task.cancel = new Int32Array(new SharedArrayBuffer(4));
-      const flag = task.kind === 'selftest' ? undefined : task.cancel;
+      let flag: Int32Array | undefined;
+      if (task.kind === 'chunk' || task.kind === 'stats') flag = task.cancel ??= new Int32Array(new SharedArrayBuffer(4));
       return new Promise<T>((resolve, reject) => {
         const onAbort = () => { if (flag) Atomics.store(flag, 0, 1); reject(new AbortError(signal.reason)); };
         signal.addEventListener('abort', onAbort, { once: true });

@@ -12,7 +12,10 @@ import type { CanonicalRecipe } from '../core/recipe.ts';
 import type { Slice } from '../core/slice.ts';
 import { BYTES_PER_ELEMENT } from '../core/dtypes.ts';
 import { planChunks, type ChunkPlan } from './plan.ts';
-import { fillRange, statsRange } from './fill.ts';
+import { compileResult, fillRange, statsRange } from './fill.ts';
+import { RecipeError } from '../core/errors.ts';
+import type { Theory } from '../core/schemes/registry.ts';
+import type { CompileResult } from './tasks.ts';
 import { merge, emptyStats, type PartialStats } from './stats.ts';
 import type { WorkerPool } from './pool.ts';
 
@@ -175,4 +178,15 @@ export async function collectBytes(pool: WorkerPool, job: TensorJob, limits: Gen
     out.set(new Uint8Array(buf), o0 * width);
   }, noop);
   return out;
+}
+
+/**
+ * Compiles the recipe where its generation will run: inline on this thread for small jobs, else in a
+ * worker (whole-tensor schemes compute at compile time). Throws the RecipeError; returns the theory.
+ */
+export async function compileFor(pool: WorkerPool, job: TensorJob, limits: GenerationLimits, signal?: AbortSignal): Promise<Theory> {
+  const inline = job.numel * BYTES_PER_ELEMENT[job.recipe.dtype] <= limits.mainThreadMaxBytes;
+  const r = inline ? compileResult(job.recipe) : await pool.run<CompileResult>({ kind: 'compile', recipe: job.recipe }, signal);
+  if (!r.ok) throw new RecipeError(r.error.kind, r.error.field, r.error.rule, r.error.value, r.error.extra);
+  return r.theory;
 }

@@ -4,6 +4,8 @@
  */
 import type { CanonicalRecipe } from '../core/recipe.ts';
 import type { Slice } from '../core/slice.ts';
+import type { RecipeErrorKind } from '../core/errors.ts';
+import type { Theory } from '../core/schemes/registry.ts';
 
 export interface RangeTask {
   recipe: CanonicalRecipe;
@@ -28,6 +30,16 @@ export interface StatsTask extends RangeTask { kind: 'stats'; hist?: { lo: numbe
 
 export interface SelfTestTask { kind: 'selftest' }
 
-export type PoolTask = ChunkTask | StatsTask | SelfTestTask;
+/**
+ * Compile a recipe in a worker (schemes that compute the whole tensor at compile time must not block
+ * the main thread); answers the scheme's theory or the RecipeError as plain data (errors thrown
+ * across threads lose their fields).
+ */
+export interface CompileTask { kind: 'compile'; recipe: CanonicalRecipe }
+export type CompileResult =
+  | { ok: true; theory: Theory }
+  | { ok: false; error: { kind: RecipeErrorKind; field: string; rule: string; value?: unknown; extra: Record<string, unknown> } };
+
+export type PoolTask = ChunkTask | StatsTask | SelfTestTask | CompileTask;
 
 export interface SelfTestResult { ok: boolean; sha256: string; kernelMode: string; threadId: number; message?: string }

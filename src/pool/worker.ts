@@ -7,7 +7,7 @@ import { threadId, workerData } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { BYTES_PER_ELEMENT } from '../core/dtypes.ts';
 import { kernelMode } from '../core/kernels/index.ts';
-import { fillRange, selfTestDigest, statsRange } from './fill.ts';
+import { compileResult, fillRange, selfTestDigest, statsRange } from './fill.ts';
 import type { PoolTask, SelfTestResult } from './tasks.ts';
 
 interface WorkerInit { expectedSelfTest?: string; kernelInit?: string }
@@ -35,6 +35,8 @@ async function init() {
       }
       case 'stats':
         return statsRange(task.recipe, task.slice, task.o0, task.o1, task.hist, task.cancel);
+      case 'compile':
+        return compileResult(task.recipe);
       case 'selftest': {
         const sha256 = selfTestDigest();
         const r: SelfTestResult = { ok: !data.expectedSelfTest || sha256 === data.expectedSelfTest, sha256, kernelMode: kernelMode(), threadId };

@@ -1,0 +1,94 @@
+/**
+ * From a request's recipe (query or body) to a plan: canonical recipe, slice, format, sizes, ETag and
+ * framing, all before any value is generated. Every limit is checked here, so a request that passes
+ * cannot allocate more than the configured bounds.
+ */
+import { createHash } from 'node:crypto';
+import type { Config } from '../../config.ts';
+import { BYTES_PER_ELEMENT } from '../../core/dtypes.ts';
+import { RecipeError } from '../../core/errors.ts';
+import { canonicalize, recipeId, type CanonicalRecipe, type RecipeInput } from '../../core/recipe.ts';
+import { ALGORITHM_NAME } from '../../core/rng/keys.ts';
+import { canonicalSlice, isFull, numel, parseSlice, sliceShape, type Slice } from '../../core/slice.ts';
+import type { TensorJob } from '../../pool/index.ts';
+import { binaryFraming, isBinary, negotiate, type BinaryFraming, type Format, type TensorMeta } from '../formats/index.ts';
+import { checkJsonSize } from '../formats/json.ts';
+import type { TensorBody, TensorQuery } from '../schemas.ts';
+
+export interface TensorRequest { input: RecipeInput; slice?: string; format?: string }
+
+export interface TensorPlan {
+  format: Format;
+  meta: TensorMeta;
+  job: TensorJob;
+  etag: string;
+  /** Binary formats: header/footer bytes and total length. */
+  framing?: BinaryFraming;
+}
+
+const RECIPE_QUERY_KEYS = new Set(['scheme', 'shape', 'seed', 'dtype', 'name', 'layout', 'slice', 'format', 'fan_in', 'fan_out', 'scale']);
+
+/** Query keys other than the recipe's own are the scheme's parameters. */
+export function fromQuery(q: TensorQuery): TensorRequest {
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(q)) if (!RECIPE_QUERY_KEYS.has(k)) params[k] = v;
+  const input: RecipeInput = { scheme: q.scheme, shape: q.shape, seed: q.seed, dtype: q.dtype, name: q.name, layout: q.layout, fan_in: q.fan_in, fan_out: q.fan_out, scale: q.scale, params };
+  return { input, slice: q.slice, format: q.format };
+}
+
+export function fromBody(b: TensorBody): TensorRequest {
+  const input: RecipeInput = { scheme: b.scheme, shape: b.shape, seed: b.seed, dtype: b.dtype, name: b.name, layout: b.layout, fan_in: b.fan_in, fan_out: b.fan_out, scale: b.scale, params: b.params };
+  return { input, slice: b.slice, format: b.format };
+}
+
+export function planTensor(req: TensorRequest, accept: string | undefined, config: Config): TensorPlan {
+  const { recipe } = canonicalize(req.input);
+  const fullNumel = numel(recipe.shape);
+  if (!Number.isSafeInteger(fullNumel)) {
+    throw new RecipeError('too_large', 'shape', 'the full tensor must have fewer than 2^53 elements (element indices are exact integers)', recipe.shape, { limit: Number.MAX_SAFE_INTEGER });
+  }
+  let slice: Slice | undefined;
+  if (req.slice !== undefined && req.slice.trim() !== '') {
+    const s = parseSlice(req.slice, recipe.shape);
+    if (!isFull(s, recipe.shape)) slice = s;
+  }
+  const shape = slice ? sliceShape(slice) : [...recipe.shape];
+  const outNumel = numel(shape);
+  const dataBytes = outNumel * BYTES_PER_ELEMENT[recipe.dtype];
+  const format = negotiate(req.format, accept);
+  const id = recipeId(recipe);
+  const meta: TensorMeta = { recipe, recipeId: id, algorithm: ALGORITHM_NAME, shape, dtype: recipe.dtype, dataBytes };
+  if (slice) meta.slice = canonicalSlice(slice);
+
+  if (dataBytes > config.maxBytes) throw tooLarge(dataBytes, config.maxBytes, !!slice);
+  let framing: BinaryFraming | undefined;
+  if (isBinary(format)) {
+    framing = binaryFraming(format, meta);
+    if (framing.length > config.maxBytes) throw tooLarge(framing.length, config.maxBytes, !!slice);
+  } else if (format === 'json') {
+    checkJsonSize(meta, outNumel, config.jsonMaxElements);
+  }
+  const plan: TensorPlan = { format, meta, job: { recipe, numel: outNumel }, etag: etagOf(id, format, meta.slice) };
+  if (slice) plan.job.slice = slice;
+  if (framing) plan.framing = framing;
+  return plan;
+}
+
+function tooLarge(bytes: number, limit: number, sliced: boolean): RecipeError {
+  return new RecipeError('too_large', 'shape', `the response would be ${bytes} bytes; the limit is ${limit} bytes (WEIGHTINIT_MAX_BYTES)${sliced ? '' : '; ask for a slice'}`, bytes, { limit, bytes });
+}
+
+/** Strong ETag: the recipe id (which includes the algorithm version) plus format and slice. */
+export function etagOf(id: string, format: Format, slice?: string): string {
+  const s = slice === undefined ? '' : '-' + createHash('sha256').update(slice).digest('hex').slice(0, 12);
+  return `"${id}-${format}${s}"`;
+}
+
+/** RFC 9110 If-None-Match: "*" or any listed tag (weak comparison). */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').map((t) => t.trim().replace(/^W\//, '')).includes(etag);
+}
+
+export type { CanonicalRecipe };

@@ -1,0 +1,175 @@
+/**
+ * /v1/tensors: GET (query), POST (JSON or msgpack body), HEAD (headers only, nothing generated) and
+ * /v1/tensors/digest (SHA-256 of the exact body, for integrity checks: trailers would need chunked
+ * encoding, and every binary response here carries Content-Length instead).
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.ts';
+import { collectBytes, compileFor, tensorBody, tensorStats, type GenerationLimits, type WorkerPool } from '../../pool/index.ts';
+import { CONTENT_TYPE, FILE_EXTENSION, isBinary, type BinaryFormat } from '../formats/index.ts';
+import { jsonBody } from '../formats/json.ts';
+import { statsBody } from '../formats/stats.ts';
+import { Binary, Problem, TensorBody, TensorDigest, TensorJson, TensorQuery, TensorStats } from '../schemas.ts';
+import { typeboxValidator } from '../validation.ts';
+import { fromBody, fromQuery, matchesIfNoneMatch, planTensor, type TensorPlan, type TensorRequest } from './tensor-plan.ts';
+import { tensorExamples } from './examples.ts';
+
+/**
+ * Per-request facts for logs, metrics and the in-flight budget (request.weightinit), set once the
+ * recipe is planned and before the body is returned. `bytes` is the planned body length.
+ */
+export interface TensorRequestInfo { recipeId: string; bytes: number; format: string; scheme: string }
+
+declare module 'fastify' {
+  interface FastifyRequest { weightinit: TensorRequestInfo | null }
+}
+
+export interface TensorRoutesOptions { config: Config; pool: WorkerPool }
+
+const problems = {
+  400: Problem, 404: Problem, 406: Problem, 413: Problem, 415: Problem, 422: Problem,
+};
+const problemResponses = Object.fromEntries(Object.entries(problems).map(([k, s]) => [k, { description: s.description, content: { 'application/problem+json': { schema: s } } }]));
+
+const tensorResponses = {
+  200: {
+    description: 'The tensor. Binary formats carry Content-Length; ETag and Weightinit-* headers describe the recipe.',
+    content: {
+      'application/octet-stream': { schema: Binary },
+      'application/msgpack': { schema: Binary },
+      'application/x-npy': { schema: Binary },
+      'application/x-safetensors': { schema: Binary },
+      'application/json': { schema: { oneOf: [TensorJson, TensorStats] } },
+    },
+  },
+  304: { description: 'Not modified (If-None-Match matched the ETag)', type: 'null' },
+  ...problemResponses,
+};
+
+export async function tensorRoutes(app: FastifyInstance, opts: TensorRoutesOptions): Promise<void> {
+  const { config, pool } = opts;
+  const limits: GenerationLimits = { chunkBytes: config.chunkBytes, windowChunks: config.windowChunks, mainThreadMaxBytes: config.mainThreadMaxBytes };
+  app.setValidatorCompiler(typeboxValidator);
+
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/v1/tensors',
+    schema: {
+      tags: ['tensors'],
+      summary: 'Generate a tensor from a recipe in the query',
+      description: "The recipe's own keys plus the scheme's parameters as further query keys, e.g. `?scheme=kaiming_uniform&shape=256,128&seed=1&mode=fan_out&nonlinearity=relu`. HEAD answers the same headers without generating.",
+      querystring: TensorQuery,
+      response: tensorResponses,
+    },
+    handler: (request, reply) => serve(request, reply, fromQuery(request.query as TensorQuery)),
+  });
+
+  app.route({
+    method: 'POST',
+    url: '/v1/tensors',
+    bodyLimit: config.maxBodyBytes,
+    schema: {
+      tags: ['tensors'],
+      summary: 'Generate a tensor from a recipe in the body (JSON or msgpack)',
+      description: 'Same recipe as the query form, as `{scheme, shape, seed, dtype, name, layout, params: {...}, slice, format}`; also accepted as `Content-Type: application/msgpack`.',
+      body: { content: { 'application/json': { schema: { ...TensorBody, examples: tensorExamples } }, 'application/msgpack': { schema: TensorBody } } },
+      response: tensorResponses,
+    },
+    handler: (request, reply) => serve(request, reply, fromBody(request.body as TensorBody)),
+  });
+
+  const digestResponses = { 200: { description: 'Digest of the body GET /v1/tensors would send', content: { 'application/json': { schema: TensorDigest } } }, ...problemResponses };
+  app.get('/v1/tensors/digest', {
+    schema: {
+      tags: ['tensors'],
+      summary: 'SHA-256 of the exact body GET /v1/tensors sends for the same query',
+      description: 'For integrity checks: computed by streaming the same bytes through SHA-256 on the server, never holding the tensor. Same parameters (format and Accept included) as GET /v1/tensors.',
+      querystring: TensorQuery,
+      response: digestResponses,
+    },
+  }, (request, reply) => digest(request, reply, fromQuery(request.query as TensorQuery)));
+  app.post('/v1/tensors/digest', {
+    bodyLimit: config.maxBodyBytes,
+    schema: {
+      tags: ['tensors'],
+      summary: 'SHA-256 of the exact body POST /v1/tensors sends for the same body',
+      body: { content: { 'application/json': { schema: TensorBody }, 'application/msgpack': { schema: TensorBody } } },
+      response: digestResponses,
+    },
+  }, (request, reply) => digest(request, reply, fromBody(request.body as TensorBody)));
+
+  /** An AbortSignal that fires when the client goes away before the response is complete. */
+  function clientGone(reply: FastifyReply): AbortSignal {
+    const ac = new AbortController();
+    reply.raw.once('close', () => { if (!reply.raw.writableFinished) ac.abort(new Error('client disconnected')); });
+    return ac.signal;
+  }
+
+  function bodyLength(plan: TensorPlan): number | undefined { return plan.framing?.length; }
+
+  function describe(request: FastifyRequest, reply: FastifyReply, plan: TensorPlan): void {
+    const m = plan.meta;
+    request.weightinit = { recipeId: m.recipeId, scheme: m.recipe.scheme, format: plan.format, bytes: bodyLength(plan) ?? 0 };
+    reply.header('etag', plan.etag);
+    reply.header('vary', 'Accept');
+    reply.header('cache-control', 'public, max-age=3600');
+    reply.header('weightinit-recipe', m.recipeId);
+    reply.header('weightinit-algorithm', m.algorithm);
+    reply.header('weightinit-shape', m.shape.join(','));
+    reply.header('weightinit-dtype', m.dtype);
+    if (m.slice !== undefined) reply.header('weightinit-slice', m.slice);
+  }
+
+  async function serve(request: FastifyRequest, reply: FastifyReply, req: TensorRequest) {
+    const plan = planTensor(req, request.headers.accept, config);
+    describe(request, reply, plan);
+    if (matchesIfNoneMatch(request.headers['if-none-match'], plan.etag)) return reply.code(304).send();
+    const signal = clientGone(reply);
+    const theory = await compileFor(pool, plan.job, limits, signal);
+    if (isBinary(plan.format)) {
+      const framing = plan.framing!;
+      reply.header('content-type', framing.contentType);
+      reply.header('content-length', String(framing.length));
+      reply.header('content-disposition', `inline; filename="${fileName(plan)}.${FILE_EXTENSION[plan.format as BinaryFormat]}"`);
+      if (request.method === 'HEAD') return reply.send();
+      return reply.send(tensorBody(pool, plan.job, limits, framing));
+    }
+    reply.header('content-type', CONTENT_TYPE[plan.format] + '; charset=utf-8');
+    if (request.method === 'HEAD') return reply.send(); // json/stats lengths are only known after generating
+    const body = await jsonOrStats(plan, theory, signal);
+    if (request.weightinit) request.weightinit.bytes = Buffer.byteLength(body);
+    return reply.send(body);
+  }
+
+  async function jsonOrStats(plan: TensorPlan, theory: Awaited<ReturnType<typeof compileFor>>, signal: AbortSignal): Promise<string> {
+    if (plan.format === 'json') return jsonBody(plan.meta, await collectBytes(pool, plan.job, limits, signal));
+    return statsBody(plan.meta, await tensorStats(pool, plan.job, limits, signal), theory);
+  }
+
+  async function digest(request: FastifyRequest, reply: FastifyReply, req: TensorRequest) {
+    const plan = planTensor(req, request.headers.accept, config);
+    const signal = clientGone(reply);
+    const theory = await compileFor(pool, plan.job, limits, signal);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    if (plan.framing) {
+      const body = tensorBody(pool, plan.job, limits, plan.framing);
+      if (Buffer.isBuffer(body)) { hash.update(body); bytes = body.length; } else {
+        signal.addEventListener('abort', () => body.destroy(), { once: true });
+        for await (const chunk of body) { hash.update(chunk as Buffer); bytes += (chunk as Buffer).length; }
+      }
+    } else {
+      const body = Buffer.from(await jsonOrStats(plan, theory, signal));
+      hash.update(body); bytes = body.length;
+    }
+    return reply.type('application/json; charset=utf-8').send({
+      algorithm: 'sha-256', sha256: hash.digest('hex'), bytes, format: plan.format, etag: plan.etag, recipe_id: plan.meta.recipeId,
+    });
+  }
+}
+
+function fileName(plan: TensorPlan): string {
+  const base = plan.meta.recipe.name || plan.meta.recipe.scheme;
+  return base.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100) || 'tensor';
+}
