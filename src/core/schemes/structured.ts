@@ -155,7 +155,7 @@ define({
 
 define({
   name: 'diagonal', framework: 'caffe2', family: 'structured',
-  description: 'Caffe2 DiagonalFill: zeros with `value` on the diagonal. 2-D: step cols+1 (non-square allowed); rank > 2: all dims must be equal and step = 1 + sum_{k=1}^{rank-1} d^k. Element i gets value when i % step == 0.',
+  description: 'Caffe2 DiagonalFill: zeros with `value` on the diagonal. 2-D: step cols+1 (non-square allowed); rank > 2: all dims must be equal and step = 1 + sum_{k=1}^{rank-1} d^k. Element i gets value when i % step == 0; as in the Caffe2 code, a tall 2-D matrix wraps around (shape [4, 2]: flat 0, 3, 6), it is not a true diagonal.',
   formula: 'w[i] = value if i mod step == 0 else 0', references: ['caffe2/operators/filler_op.h DiagonalFillOp'],
   params: { value: { type: 'number', description: 'diagonal value (Caffe2 default 0; canonical default 1)', default: 1 } },
   minRank: 2,
