@@ -196,7 +196,8 @@ function canonicalTensor(s: TensorSpec, seed: string, d: ModelDefaults, path: st
  * It is itself a valid manifest (tensors only) that reproduces the same file.
  */
 export function describeModel(m: CanonicalModel): Record<string, unknown> {
-  return {
+  // JSON round trip: plain data only (optional params left unset disappear, as in stableJson).
+  return JSON.parse(JSON.stringify({
     algorithm: m.algorithm,
     seed: m.seed,
     defaults: m.defaults,
@@ -209,7 +210,7 @@ export function describeModel(m: CanonicalModel): Record<string, unknown> {
       if (r.fan_out !== undefined) o.fan_out = r.fan_out;
       return o;
     }),
-  };
+  }));
 }
 
 /** describeModel plus, per tensor, byte offsets, recipe id, module and the framework's init in words (for dry runs). */
