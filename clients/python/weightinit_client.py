@@ -186,7 +186,7 @@ class Client:
 
     def digest(self, recipe: dict) -> str:
         """SHA-256 (hex) of the raw bytes of a recipe, as the service computes it."""
-        payload, _ = self._request("/v1/tensors/digest", recipe, "application/json")
+        payload, _ = self._request("/v1/tensors/digest", {**recipe, "format": "raw"}, "application/json")
         body = json.loads(payload)
         return str(body.get("sha256") or body.get("digest")).split("=")[-1].split(":")[-1].lower()
 
@@ -206,7 +206,7 @@ class Client:
         return r
 
     def get_recipe(self, recipe: dict, decode: bool = False, verify: bool | None = None) -> np.ndarray:
-        payload, h = self._request("/v1/tensors?format=raw", recipe, "application/octet-stream")
+        payload, h = self._request("/v1/tensors", {**recipe, "format": "raw"}, "application/octet-stream")
         dtype = h.get("weightinit-dtype", recipe.get("dtype", "float32"))
         shape_text = h.get("weightinit-shape")
         shape = tuple(int(s) for s in shape_text.strip("[] ").split(",") if s.strip()) if shape_text is not None \

@@ -81,8 +81,10 @@ function baseUrlOf(opts: ClientOptions): string {
 }
 
 /** JSON body of a recipe: bigint seeds become decimal strings. */
-export function recipeBody(recipe: Recipe): string {
-  return JSON.stringify({ ...recipe, shape: [...recipe.shape], seed: typeof recipe.seed === 'bigint' ? recipe.seed.toString() : recipe.seed });
+export function recipeBody(recipe: Recipe, format?: string): string {
+  const body: Record<string, unknown> = { ...recipe, shape: [...recipe.shape], seed: typeof recipe.seed === 'bigint' ? recipe.seed.toString() : recipe.seed };
+  if (format !== undefined) body.format = format;
+  return JSON.stringify(body);
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -156,12 +158,12 @@ export function typedView(bytes: Uint8Array, dtype: DType): TensorData {
 }
 
 /**
- * Integrity: GET /v1/tensors/digest with the same recipe answers JSON {sha256} for the exact bytes the
- * raw format returns (the service may also send a Weightinit-Sha256 or Repr-Digest header; when present
+ * Integrity: POST /v1/tensors/digest with the same recipe (and format raw) answers JSON {sha256} for the
+ * exact bytes POST /v1/tensors sends (the service may also send a Weightinit-Sha256 or Repr-Digest header; when present
  * it is used and no second request is made).
  */
 export async function fetchDigest(recipe: Recipe, opts: ClientOptions = {}): Promise<string> {
-  const res = await request('/v1/tensors/digest', { method: 'POST', body: recipeBody(recipe), headers: { 'content-type': 'application/json', accept: 'application/json' } }, opts);
+  const res = await request('/v1/tensors/digest', { method: 'POST', body: recipeBody(recipe, 'raw'), headers: { 'content-type': 'application/json', accept: 'application/json' } }, opts);
   const body = await res.json() as { sha256?: string; digest?: string };
   const hex = body.sha256 ?? body.digest;
   if (typeof hex !== 'string') throw new Error('digest endpoint answered without sha256');
@@ -186,8 +188,8 @@ function parseShapeHeader(v: string | null, fallback: readonly number[]): number
 
 /** Fetches one tensor (or slice) as raw bytes and returns it as a typed array. */
 export async function getTensor(recipe: Recipe, opts: ClientOptions = {}): Promise<Tensor> {
-  const res = await request('/v1/tensors?format=raw', {
-    method: 'POST', body: recipeBody(recipe),
+  const res = await request('/v1/tensors', {
+    method: 'POST', body: recipeBody(recipe, 'raw'),
     headers: { 'content-type': 'application/json', accept: 'application/octet-stream' },
   }, opts);
   const bytes = new Uint8Array(await res.arrayBuffer());

@@ -14,6 +14,7 @@ import { schemeRoutes } from './routes/schemes.ts';
 import { tensorRoutes } from './routes/tensors.ts';
 import { modelRoutes } from './routes/models.ts';
 import { pretrainedRoutes } from './routes/pretrained.ts';
+import { explorerRoutes } from './routes/explorer.ts';
 import { registerProblemHandlers } from './problems.ts';
 
 export interface AppDeps {
@@ -49,6 +50,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(tensorRoutes, { config, pool });
   await app.register(modelRoutes, { config, pool });
   await app.register(pretrainedRoutes);
+  await app.register(explorerRoutes); // the explorer page at / (src/http/public)
   return app;
 }
 
