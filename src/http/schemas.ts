@@ -3,13 +3,20 @@
  * document. Scheme parameters are checked by the scheme's own spec in core (resolveParams), because
  * they differ per scheme; everything structural is checked here.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Kind, Type, TypeRegistry, type Static, type TSchema } from '@sinclair/typebox';
 import { DTYPES } from '../core/dtypes.ts';
 import { FORMATS } from './formats/index.ts';
 
-const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+/**
+ * A string enum that documents as `{type: string, enum: [...]}` (a dropdown in Swagger UI) instead of
+ * TypeBox's anyOf of literals; checked through a registered kind.
+ */
+TypeRegistry.Set<{ enum: string[] }>('StringEnum', (schema, value) => typeof value === 'string' && schema.enum.includes(value));
+function StringEnum<T extends string>(values: readonly T[], options: Record<string, unknown> = {}): TSchema & { static: T } {
+  return { ...options, [Kind]: 'StringEnum', type: 'string', enum: [...values] } as unknown as TSchema & { static: T };
+}
 
-export const FormatSchema = lit(FORMATS);
+export const FormatSchema = StringEnum(FORMATS);
 
 const SEED_PATTERN = '^[0-9]{1,20}$';
 const SHAPE_PATTERN = '^\\s*([0-9]+\\s*(,\\s*[0-9]+\\s*)*)?$';
@@ -37,7 +44,7 @@ export const TensorQuery = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 1024, description: descriptions.name })),
   layout: Type.Optional(Type.String({ description: descriptions.layout })),
   slice: Type.Optional(Type.String({ maxLength: 512, description: descriptions.slice })),
-  format: Type.Optional(Type.Union(FORMATS.map((v) => Type.Literal(v)), { description: descriptions.format })),
+  format: Type.Optional(StringEnum(FORMATS, { description: descriptions.format })),
   fan_in: Type.Optional(Type.String({ description: descriptions.fan_in })),
   fan_out: Type.Optional(Type.String({ description: descriptions.fan_out })),
   scale: Type.Optional(Type.String({ description: descriptions.scale })),
@@ -60,7 +67,7 @@ export const TensorBody = Type.Object({
   layout: Type.Optional(Type.String({ description: descriptions.layout })),
   params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "The scheme's parameters (see GET /v1/schemes/{name})." })),
   slice: Type.Optional(Type.String({ maxLength: 512, description: descriptions.slice })),
-  format: Type.Optional(Type.Union(FORMATS.map((v) => Type.Literal(v)), { description: descriptions.format })),
+  format: Type.Optional(StringEnum(FORMATS, { description: descriptions.format })),
   fan_in: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: descriptions.fan_in })),
   fan_out: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: descriptions.fan_out })),
   scale: Type.Optional(Type.Number({ description: descriptions.scale })),

@@ -34,6 +34,9 @@ function ruleOf(e: ValueError): string {
       if (literals?.length) return `must be one of ${literals.join(', ')}`;
       return 'must match one of the accepted forms';
     }
+    case ValueErrorType.Kind:
+      if (Array.isArray(s.enum)) return `must be one of ${s.enum.join(', ')}`;
+      return e.message;
     case ValueErrorType.StringPattern: return `must match ${String(s.pattern)}`;
     default: return e.message.replace(/^Expected /, 'must be ');
   }
