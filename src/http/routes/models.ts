@@ -60,7 +60,7 @@ export type ManifestBody = Static<typeof ManifestBody>;
 
 const ModelQuery = Type.Object({
   format: Type.Optional(Type.String({ enum: ['safetensors', 'msgpack'], default: 'safetensors' })),
-  dry_run: Type.Optional(Type.Boolean({ default: false, description: 'answer the expanded manifest instead of the model' })),
+  dry_run: Type.Optional(Type.Union([Type.Boolean(), Type.String({ enum: ['true', 'false', '1', '0'] })], { description: 'answer the expanded manifest instead of the model' })),
 }, { additionalProperties: false });
 type ModelQuery = Static<typeof ModelQuery>;
 
@@ -119,7 +119,7 @@ export async function modelRoutes(app: FastifyInstance, opts: ModelRoutesOptions
     const q = request.query as ModelQuery;
     const format = q.format ?? 'safetensors';
     const { model, framing } = plan(request.body, format);
-    if (q.dry_run) return reply.type('application/json; charset=utf-8').send(expandedBody(model, framing, format));
+    if (q.dry_run === true || q.dry_run === 'true' || q.dry_run === '1') return reply.type('application/json; charset=utf-8').send(expandedBody(model, framing, format));
     const id = modelId(model, format);
     const w = (request as unknown as { weightinit?: unknown });
     w.weightinit = { recipeId: id, scheme: 'model', format, bytes: framing.length };
