@@ -16,6 +16,9 @@ import { modelRoutes } from './routes/models.ts';
 import { pretrainedRoutes } from './routes/pretrained.ts';
 import { explorerRoutes } from './routes/explorer.ts';
 import { registerProblemHandlers } from './problems.ts';
+import { healthPlugin, type ReadinessSource } from './plugins/health.ts';
+import { metricsPlugin, type MetricsOptions } from './plugins/metrics.ts';
+import { overloadPlugin } from './plugins/overload.ts';
 
 export interface AppDeps {
   pool?: WorkerPool;
@@ -44,6 +47,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   registerMsgpackBodies(app, config);
 
   // --- cross-cutting plugins (issue 5: health, metrics, overload) go here, before the routes ---
+  await app.register(healthPlugin, { startup: deps.readiness as ReadinessSource | undefined });
+  await app.register(metricsPlugin, { pool, startup: deps.readiness as MetricsOptions['startup'], ...(deps.metrics as MetricsOptions | undefined) });
+  await app.register(overloadPlugin, { config });
 
   await app.register(docsPlugin); // before the routes, so it sees them all
   await app.register(schemeRoutes);
@@ -70,7 +76,7 @@ function registerMsgpackBodies(app: FastifyInstance, config: Config): void {
         err.statusCode = 400;
         return done(err, undefined);
       }
-      if (!value || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) {
+      if (!value || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) {
         const err = new Error('body must be a MessagePack map (the recipe object)') as Error & { statusCode: number };
         err.statusCode = 400;
         return done(err, undefined);
