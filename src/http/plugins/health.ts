@@ -18,7 +18,10 @@ export interface ReadinessSource {
   isShuttingDown(): boolean;
 }
 
-export interface HealthOptions { startup: ReadinessSource }
+/** Without a startup registry (an app built outside the server, e.g. in route tests) only the shutdown check exists. */
+export interface HealthOptions { startup?: ReadinessSource | undefined }
+
+const NO_STARTUP: ReadinessSource = { records: () => [], isShuttingDown: () => false };
 
 interface Check { name: string; ok: boolean; text: string }
 
@@ -59,7 +62,7 @@ const probeQuery = {
 const probeConfig = { pressureHandler: () => undefined, probe: true };
 
 async function health(app: FastifyInstance, opts: HealthOptions) {
-  const src = opts.startup;
+  const src = opts.startup ?? NO_STARTUP;
 
   app.get('/livez', {
     schema: { tags: ['probes'], summary: 'Liveness: the process answers', querystring: probeQuery },

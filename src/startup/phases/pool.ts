@@ -17,7 +17,9 @@ export const poolPhase: InitPhase = {
   dependsOn: ['selftest'],
   async run(ctx) {
     const { workers } = ctx.config;
-    const pool: WorkerPool = createPool(ctx.config, { kernelInit: workerKernelsUrl(kernelMode()) });
+    // InitInput.createPool: tests substitute a fake pool (e.g. one whose worker fails the self-test).
+    const create = (ctx.input.createPool as typeof createPool | undefined) ?? createPool;
+    const pool: WorkerPool = create(ctx.config, { kernelInit: workerKernelsUrl(kernelMode()) });
     const timeoutMs = Number(ctx.input.poolStartTimeoutMs ?? POOL_START_TIMEOUT_MS);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -31,7 +33,7 @@ export const poolPhase: InitPhase = {
     } catch (e) {
       clearTimeout(timer);
       // close() waits for workers, which may never have started: do not let it hang startup's failure.
-      await Promise.race([pool.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+      await Promise.race([pool.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
       throw e;
     }
     clearTimeout(timer);
