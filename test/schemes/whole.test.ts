@@ -87,6 +87,13 @@ t.test('orthogonal: Haar moments, column_axis, zero-size, errors, limits, determ
   const e = gramError(8, 20, (c, r) => ca[c * 20 + r]!);
   t.ok(e.fro < 1e-5, `column_axis 0: orthonormal columns (${e.fro.toExponential(2)})`);
   t.same(Array.from(values({ scheme: 'orthogonal', shape: [0, 5] })), [], 'zero-size');
+  for (const shape of [[64, 32], [16, 8, 3, 3]]) {
+    const w = values({ scheme: 'orthogonal', shape, params: { gain: 2 } });
+    const rms = Math.sqrt(w.reduce((a, x) => a + x * x, 0) / w.length);
+    const want = 2 / Math.sqrt(Math.max(shape[0]!, w.length / shape[0]!));
+    t.ok(Math.abs(rms - want) < 1e-6, `${shape}: rms ${rms} = gain / sqrt(max(rows, cols))`);
+    t.ok(Math.abs(compileRecipe({ scheme: 'orthogonal', shape, params: { gain: 2 } }).theory().std! - want) < 1e-12, 'theory std');
+  }
   throwsField(t, { scheme: 'orthogonal', shape: [5] }, 'shape');
   throwsField(t, { scheme: 'orthogonal', shape: [4, 4], params: { column_axis: 2 } }, 'params.column_axis');
   const old = maxWholeElements();

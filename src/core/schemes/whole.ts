@@ -71,7 +71,15 @@ define({
       return out;
     });
   },
-  theory: () => ({ density: 'other' }),
+  // Sum of squares is exactly gain^2 * min(rows, cols) (orthonormal columns or rows): mean square gain^2 / max(rows, cols).
+  theory: (ctx) => {
+    const shape = ctx.shape, n = prod(shape);
+    if (n === 0) return { density: 'other' };
+    const a = ctx.params.column_axis as number | null;
+    const cols = a === null ? (ctx.layout === 'keras' ? shape[shape.length - 1]! : n / shape[0]!) : shape[a < 0 ? a + shape.length : a] ?? 1;
+    const g = Math.abs(ctx.params.gain as number);
+    return { std: g / Math.sqrt(Math.max(cols, n / cols)), min: -g, max: g, density: 'other' };
+  },
 });
 
 define({
