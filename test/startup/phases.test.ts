@@ -7,6 +7,9 @@ import { compareKernels, GOLDEN_RECIPES, runSelfTest } from '../../src/startup/s
 import { kernelMode, scalarKernels, setKernels, type Kernels } from '../../src/core/kernels/index.ts';
 import { baseEnv, captureLogger, fakePool } from './helpers.ts';
 
+/** tap's rejects() typing wants an Error-like pattern; InitFailure patterns add phase/reason. */
+const failure = (pattern: Record<string, unknown>) => pattern as unknown as Error;
+
 function standard() {
   const { log, lines } = captureLogger();
   return { r: registerStandardPhases(new InitRegistry(log)), lines };
@@ -59,7 +62,7 @@ t.test('real failures name their phase and reason', async (t) => {
 t.test('a failed pool is closed and not handed on', async (t) => {
   const fp = fakePool([{ ok: false, message: 'bad bits' }]);
   const { r } = standard();
-  await t.rejects(r.globalInit({ env: baseEnv(), createPool: fp.createPool }), { phase: 'pool' });
+  await t.rejects(r.globalInit({ env: baseEnv(), createPool: fp.createPool }), failure({ phase: 'pool' }));
   t.equal(fp.state.closed, 1);
   t.equal(r.context!.services.pool, undefined);
 });
@@ -72,7 +75,7 @@ t.test('CLI flags map onto configuration; unknown flags fail the configuration p
   t.equal(r.context!.config.port, 9001);
   t.equal(r.context!.config.workers, 3);
   const { r: r2 } = standard();
-  await t.rejects(r2.globalInit({ env: baseEnv(), argv: ['--prot=1'] }), { phase: 'configuration', reason: /unknown flag --prot/ });
+  await t.rejects(r2.globalInit({ env: baseEnv(), argv: ['--prot=1'] }), failure({ phase: 'configuration', reason: /unknown flag --prot/ }));
 });
 
 t.test('the effective configuration is logged once with secrets masked', async (t) => {

@@ -2,6 +2,9 @@ import t from 'tap';
 import { InitFailure, InitRegistry, type InitPhase } from '../../src/startup/registry.ts';
 import { captureLogger } from './helpers.ts';
 
+/** tap's rejects() typing wants an Error-like pattern; InitFailure patterns add phase/reason. */
+const failure = (pattern: Record<string, unknown>) => pattern as unknown as Error;
+
 function tracked(order: string[], name: string, extra: Partial<InitPhase> = {}): InitPhase {
   return { name, description: `phase ${name}`, run: () => { order.push(name); }, ...extra };
 }
@@ -34,7 +37,7 @@ t.test('dependsOn moves a dependency before its dependent; unknown dependency an
 
   const r2 = new InitRegistry(captureLogger().log);
   r2.register(tracked([], 'x', { dependsOn: ['nope'] }));
-  await t.rejects(r2.globalInit({ env: {} }), { name: 'InitFailure', phase: 'x', message: /startup phase "x" failed: depends on unknown phase "nope"/ });
+  await t.rejects(r2.globalInit({ env: {} }), failure({ name: 'InitFailure', phase: 'x', message: /startup phase "x" failed: depends on unknown phase "nope"/ }));
 
   const r3 = new InitRegistry(captureLogger().log);
   r3.register(tracked([], 'p', { dependsOn: ['q'] }));
@@ -103,7 +106,7 @@ t.test('the first failure stops startup, names the phase and reason; later calls
   t.equal(r.state, 'failed');
   t.equal(r.ready(), false);
   t.ok(lines.some((l) => l.level === 50 && /startup failed in phase two: disk on fire/.test(l.msg)));
-  await t.rejects(r.globalInit({ env: {} }), { phase: 'two' });
+  await t.rejects(r.globalInit({ env: {} }), failure({ phase: 'two' }));
   t.same(order, ['one', 'two'], 'no retry');
 });
 
@@ -112,7 +115,7 @@ t.test('an early failure stops before any normal phase', async (t) => {
   const r = new InitRegistry(captureLogger().log);
   r.register(tracked(order, 'normal'));
   r.register({ name: 'early', description: 'e', early: true, run: () => { throw new Error('no'); } });
-  await t.rejects(r.globalInit({ env: {} }), { phase: 'early' });
+  await t.rejects(r.globalInit({ env: {} }), failure({ phase: 'early' }));
   t.same(order, []);
 });
 
@@ -156,7 +159,7 @@ t.test('WEIGHTINIT_FAIL_PHASE forces a named phase to fail', async (t) => {
   const r = new InitRegistry(captureLogger().log);
   r.register(tracked([], 'a'));
   r.register(tracked([], 'b'));
-  await t.rejects(r.globalInit({ env: { WEIGHTINIT_FAIL_PHASE: 'b' } }), { phase: 'b', reason: /forced failure \(WEIGHTINIT_FAIL_PHASE=b\)/ });
+  await t.rejects(r.globalInit({ env: { WEIGHTINIT_FAIL_PHASE: 'b' } }), failure({ phase: 'b', reason: /forced failure \(WEIGHTINIT_FAIL_PHASE=b\)/ }));
 });
 
 t.test('shutdown turns readiness false', async (t) => {
