@@ -72,6 +72,7 @@ t.test('every framework entry describes itself', async (t) => {
       if (!d) continue;
       if (!(d.description && d.formula && d.references.length && d.family)) t.fail(`${d.name} lacks description/formula/references/family`);
       for (const [k, p] of Object.entries(d.params)) if (!p.description) t.fail(`${d.name}.${k} lacks a description`);
+      if (['random', 'variance_scaling', 'framework_default'].includes(d.family) && !d.theory) t.fail(`${d.name} is random but has no theory() for the stats format`);
     }
   }
   t.pass('checked');
