@@ -1,7 +1,7 @@
 /**
  * Loader of the WebAssembly SIMD kernels (./assembly, built by `npm run build:wasm` into ./wasm).
  * Compiled synchronously at import so worker threads get it with no await. The wasm fills a fixed
- * 64 KiB scratch buffer in its own memory with whole groups of 4 Philox blocks; this file maps any
+ * 64 KiB scratch buffer in its own memory with whole groups of Philox blocks; this file maps any
  * (start, count) onto those groups and copies the wanted elements into the caller's array.
  */
 import { readFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ export function simdSupported(): boolean {
 interface Exports {
   memory: WebAssembly.Memory;
   PIECE_GROUPS: WebAssembly.Global;
+  GROUP_BLOCKS: WebAssembly.Global;
   bufferPtr(): number;
   setKey(k0: number, k1: number): void;
   uniformF32(bLo: number, bHi: number, stream: number, groups: number, lo: number, hi: number): void;
@@ -33,16 +34,15 @@ interface Exports {
 }
 
 const TWO32 = 4294967296;
-const GROUP_BLOCKS = 4;
 
 function load(): Kernels {
   const bytes = readFileSync(new URL('./wasm/kernels.wasm', import.meta.url));
   const wasm = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
-  const groupsPerPiece = wasm.PIECE_GROUPS.value as number;
+  const groupsPerPiece = wasm.PIECE_GROUPS.value as number, blocksPerGroup = wasm.GROUP_BLOCKS.value as number;
   const base = wasm.bufferPtr();
   // The memory has a fixed size (no growth), so these views stay valid.
-  const mem32 = new Float32Array(wasm.memory.buffer, base, groupsPerPiece * 16);
-  const mem64 = new Float64Array(wasm.memory.buffer, base, groupsPerPiece * 8);
+  const mem32 = new Float32Array(wasm.memory.buffer, base, groupsPerPiece * blocksPerGroup * 4);
+  const mem64 = new Float64Array(wasm.memory.buffer, base, groupsPerPiece * blocksPerGroup * 2);
 
   /**
    * Runs `fill(bLo, bHi, groups)` piece by piece over elements [start, start+count) with `perBlock`
@@ -52,7 +52,7 @@ function load(): Kernels {
     mem: A, out: A, fill: (bLo: number, bHi: number, groups: number) => void): void {
     if (count <= 0) return;
     wasm.setKey(key.k0, key.k1);
-    const perGroup = perBlock * GROUP_BLOCKS, perPiece = groupsPerPiece * perGroup;
+    const perGroup = perBlock * blocksPerGroup, perPiece = groupsPerPiece * perGroup;
     for (let done = 0; done < count;) {
       const i = start + done;
       const block = Math.floor(i / perBlock);

@@ -1,20 +1,23 @@
 /**
  * WebAssembly SIMD kernels, bit-identical to src/core/kernels/scalar.ts (the normative definition).
  *
- * Each kernel fills the scratch buffer (bufferPtr()) with `groups` groups of 4 consecutive Philox
- * blocks starting at block index (bLo, bHi) of `stream`, under the key set by setKey(). A group is 16
- * float32 elements or 8 float64 elements (64 bytes either way). The JS loader (../simd.ts) picks the
+ * Each kernel fills the scratch buffer (bufferPtr()) with `groups` groups of 8 consecutive Philox
+ * blocks starting at block index (bLo, bHi) of `stream`, under the key set by setKey(). A group is 32
+ * float32 elements or 16 float64 elements (128 bytes either way). The JS loader (../simd.ts) picks the
  * block of the first wanted element, then copies the wanted elements out, so start and count need no
  * alignment. No allocation happens here: the buffer is a fixed region after the static data.
  */
 import { philoxGroup } from './philox';
-import { normalTailQuantile } from './math32';
+import { normalTailQuantileX4 } from './math32';
 import { normalTailQuantile64 } from './math64';
+import { k, F1, F_HALF, I_ONE, I_SIGN, D1, D2, D_HALF, L_SIGN } from './consts';
 
 export { setKey } from './philox';
 
-/** Groups per call: 1024 groups = 64 KiB of output (stays in L2 while JS copies it out). */
-export const PIECE_GROUPS: i32 = 1024;
+/** Philox blocks per group (one philoxGroup call): 32 float32 or 16 float64 elements, 128 bytes. */
+export const GROUP_BLOCKS: i32 = 8;
+/** Groups per call: 512 groups = 64 KiB of output (stays in L2 while JS copies it out). */
+export const PIECE_GROUPS: i32 = 512;
 
 /** Start of the scratch buffer (64-byte aligned, inside the initial memory: see scripts/build-wasm.mjs). */
 export function bufferPtr(): usize { return (__heap_base + 63) & ~63; }
@@ -27,10 +30,10 @@ export function bufferPtr(): usize { return (__heap_base + 63) & ~63; }
   return i32x4.sub(i32x4.splat(bHi), i32x4.lt_u(lo, i32x4.splat(bLo))); // lt_u mask is -1 where lo wrapped
 }
 
-const SIGN32: i32 = <i32>0x80000000;
-const TWO_M24: f32 = 5.9604644775390625e-8;      // 2^-24
-const TWO_M33: f32 = 1.1641532182693481e-10;     // 2^-33
-const QMIN32: f32 = 8.673617379884035e-19;       // 2^-60, as scalar.ts QMIN
+const EIGHT: usize = memory.data<u32>([8, 8, 8, 8], 16);
+const TWO_M24: usize = memory.data<f32>([5.9604644775390625e-8, 5.9604644775390625e-8, 5.9604644775390625e-8, 5.9604644775390625e-8], 16);
+const TWO_M33: usize = memory.data<f32>([1.1641532182693481e-10, 1.1641532182693481e-10, 1.1641532182693481e-10, 1.1641532182693481e-10], 16);
+const QMIN32: usize = memory.data<f32>([8.673617379884035e-19, 8.673617379884035e-19, 8.673617379884035e-19, 8.673617379884035e-19], 16); // 2^-60 = scalar.ts QMIN
 
 // ---- float32: element i = word (i mod 4) of block floor(i / 4) ----
 
@@ -38,36 +41,61 @@ const QMIN32: f32 = 8.673617379884035e-19;       // 2^-60, as scalar.ts QMIN
 export function uniformF32(bLo: u32, bHi: u32, stream: u32, groups: i32, lo: f32, hi: f32): void {
   let cl = counterLo(bLo), ch = counterHi(bLo, bHi, cl);
   const st = i32x4.splat(stream), vlo = f32x4.splat(lo), vhi = f32x4.splat(hi), span = f32x4.splat(hi - lo);
-  const scale = f32x4.splat(TWO_M24);
-  for (let p = bufferPtr(), end = p + (<usize>groups << 6); p < end; p += 64) {
+  const scale = k(TWO_M24);
+  for (let p = bufferPtr(), end = p + (<usize>groups << 7); p < end; p += 128) {
     philoxGroup(cl, ch, st, p);
-    for (let o: usize = 0; o < 64; o += 16) {
+    for (let o: usize = 0; o < 128; o += 16) {
       // w >>> 8 has 24 bits: the signed conversion is exact.
       const u = f32x4.mul(f32x4.convert_i32x4_s(i32x4.shr_u(v128.load(p + o), 8)), scale);
       const v = f32x4.add(vlo, f32x4.mul(u, span));
       v128.store(p + o, v128.bitselect(v, vlo, f32x4.lt(v, vhi)));
     }
-    const next = i32x4.add(cl, i32x4.splat(4));
+    const next = i32x4.add(cl, k(EIGHT));
     ch = i32x4.sub(ch, i32x4.lt_u(next, cl));
     cl = next;
   }
 }
 
-/** normal(mean, std): mean + std * z, z = +-quantile(q), q = ((w & 0x7fffffff) * 2 + 1) * 2^-33 in (0, 0.5]. */
+/** Scratch for one batch of 4 vectors: quantiles, and the lower-half masks of truncNormalF32. */
+const Z_SCRATCH: usize = memory.data(64, 16);
+const MASK_SCRATCH: usize = memory.data(64, 16);
+
+const Q_SCRATCH: usize = memory.data(64, 16);
+const LOW16: usize = memory.data<u32>([0xffff, 0xffff, 0xffff, 0xffff], 16);
+const TWO_M17: usize = memory.data<f32>([7.62939453125e-6, 7.62939453125e-6, 7.62939453125e-6, 7.62939453125e-6], 16);
+
+/**
+ * q = f32((w & 0x7fffffff) * 2 + 1) * 2^-33 in (0, 0.5]. With x = (w << 1) | 1 (that odd integer as
+ * uint32), q = (x >>> 16) * 2^-17 + (x & 0xffff) * 2^-33: both terms are exact, so the one rounding
+ * of the sum is the rounding of x to float32 (scaled by 2^-33), as in the scalar code.
+ */
+// @ts-ignore: decorator
+@inline function normalQ(w: v128): v128 {
+  const x = v128.or(i32x4.shl(w, 1), k(I_ONE));
+  return f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.shr_u(x, 16)), k(TWO_M17)),
+    f32x4.mul(f32x4.convert_i32x4_s(v128.and(x, k(LOW16))), k(TWO_M33)));
+}
+
+/** normal(mean, std): mean + std * z, z = +-quantile(q), sign from bit 31 of the word. */
 export function normalF32(bLo: u32, bHi: u32, stream: u32, groups: i32, mean: f32, std: f32): void {
   let cl = counterLo(bLo), ch = counterHi(bLo, bHi, cl);
   const st = i32x4.splat(stream), m = f32x4.splat(mean), s = f32x4.splat(std);
-  for (let p = bufferPtr(), end = p + (<usize>groups << 6); p < end; p += 64) {
+  for (let p = bufferPtr(), end = p + (<usize>groups << 7); p < end; p += 128) {
     philoxGroup(cl, ch, st, p);
-    for (let o: usize = 0; o < 64; o += 16) {
-      const w = v128.load(p + o);
-      // (w & 0x7fffffff) * 2 + 1 == (w << 1) | 1 as uint32; the unsigned conversion rounds once, like fround.
-      const q = f32x4.mul(f32x4.convert_i32x4_u(v128.or(i32x4.shl(w, 1), i32x4.splat(1))), f32x4.splat(TWO_M33));
-      // Sign from bit 31: negation only flips the sign bit, so xor it in.
-      const z = v128.xor(normalTailQuantile(q), v128.and(w, i32x4.splat(SIGN32)));
-      v128.store(p + o, f32x4.add(m, f32x4.mul(s, z)));
+    for (let b = p; b < p + 128; b += 64) { // two batches of 4 vectors
+      v128.store(Q_SCRATCH, normalQ(v128.load(b)));
+      v128.store(Q_SCRATCH, normalQ(v128.load(b, 16)), 16);
+      v128.store(Q_SCRATCH, normalQ(v128.load(b, 32)), 32);
+      v128.store(Q_SCRATCH, normalQ(v128.load(b, 48)), 48);
+      normalTailQuantileX4(Q_SCRATCH, Z_SCRATCH);
+      // Negation only flips the sign bit, so xor in bit 31 of the word.
+      const sign = k(I_SIGN);
+      v128.store(b, f32x4.add(m, f32x4.mul(s, v128.xor(k(Z_SCRATCH), v128.and(v128.load(b), sign)))));
+      v128.store(b, f32x4.add(m, f32x4.mul(s, v128.xor(k(Z_SCRATCH + 16), v128.and(v128.load(b, 16), sign)))), 16);
+      v128.store(b, f32x4.add(m, f32x4.mul(s, v128.xor(k(Z_SCRATCH + 32), v128.and(v128.load(b, 32), sign)))), 32);
+      v128.store(b, f32x4.add(m, f32x4.mul(s, v128.xor(k(Z_SCRATCH + 48), v128.and(v128.load(b, 48), sign)))), 48);
     }
-    const next = i32x4.add(cl, i32x4.splat(4));
+    const next = i32x4.add(cl, k(EIGHT));
     ch = i32x4.sub(ch, i32x4.lt_u(next, cl));
     cl = next;
   }
@@ -75,7 +103,7 @@ export function normalF32(bLo: u32, bHi: u32, stream: u32, groups: i32, mean: f3
 
 /**
  * Truncated normal by inverse CDF on the standardized (possibly mirrored) interval [zlo, zhi] with
- * CDF values [pa, pa + span]; sg = +-1 undoes the mirror; [a, b] is the final absolute clamp (trunc.ts).
+ * CDF values [pa, pb]; sg = +-1 undoes the mirror; [a, b] is the final absolute clamp (trunc.ts).
  */
 export function truncNormalF32(bLo: u32, bHi: u32, stream: u32, groups: i32,
   pa: f32, pb: f32, zlo: f32, zhi: f32, sg: f32, mean: f32, std: f32, a: f32, b: f32): void {
@@ -83,23 +111,29 @@ export function truncNormalF32(bLo: u32, bHi: u32, stream: u32, groups: i32,
   const st = i32x4.splat(stream);
   const vpa = f32x4.splat(pa), span = f32x4.splat(pb - pa), vlo = f32x4.splat(zlo), vhi = f32x4.splat(zhi);
   const vsg = f32x4.splat(sg), m = f32x4.splat(mean), s = f32x4.splat(std), va = f32x4.splat(a), vb = f32x4.splat(b);
-  const half = f32x4.splat(0.5), one = f32x4.splat(1), qmin = f32x4.splat(QMIN32), scale = f32x4.splat(TWO_M24);
-  for (let p = bufferPtr(), end = p + (<usize>groups << 6); p < end; p += 64) {
+  const half = k(F_HALF), one = k(F1), qmin = k(QMIN32), scale = k(TWO_M24);
+  for (let p = bufferPtr(), end = p + (<usize>groups << 7); p < end; p += 128) {
     philoxGroup(cl, ch, st, p);
-    for (let o: usize = 0; o < 64; o += 16) {
-      const w = v128.load(p + o);
-      const u = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(i32x4.shr_u(w, 8)), half), scale);
-      const pr = f32x4.add(vpa, f32x4.mul(u, span));
-      const lower = f32x4.lt(pr, half);
-      let q = v128.bitselect(pr, f32x4.sub(one, pr), lower);
-      q = v128.bitselect(qmin, q, f32x4.lt(q, qmin));
-      let z = v128.xor(normalTailQuantile(q), v128.and(lower, i32x4.splat(SIGN32)));
-      // z < lo ? lo : z > hi ? hi : z   (selects, not min/max: same NaN and -0 behaviour as the scalar code)
-      z = v128.bitselect(vlo, v128.bitselect(vhi, z, f32x4.gt(z, vhi)), f32x4.lt(z, vlo));
-      const v = f32x4.add(m, f32x4.mul(s, f32x4.mul(vsg, z)));
-      v128.store(p + o, v128.bitselect(va, v128.bitselect(vb, v, f32x4.gt(v, vb)), f32x4.lt(v, va)));
+    for (let bt = p; bt < p + 128; bt += 64) { // two batches of 4 vectors
+      for (let o: usize = 0; o < 64; o += 16) {
+        // u = ((w >>> 8) + 0.5) * 2^-24: the + 0.5 rounds once (25 bits), like fround of the exact value.
+        const u = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(i32x4.shr_u(v128.load(bt + o), 8)), half), scale);
+        const pr = f32x4.add(vpa, f32x4.mul(u, span));
+        const lower = f32x4.lt(pr, half);
+        const q = v128.bitselect(pr, f32x4.sub(one, pr), lower);
+        v128.store(MASK_SCRATCH + o, lower);
+        v128.store(bt + o, v128.bitselect(qmin, q, f32x4.lt(q, qmin)));
+      }
+      normalTailQuantileX4(bt, Z_SCRATCH);
+      for (let o: usize = 0; o < 64; o += 16) {
+        let z = v128.xor(v128.load(Z_SCRATCH + o), v128.and(v128.load(MASK_SCRATCH + o), k(I_SIGN)));
+        // z < lo ? lo : z > hi ? hi : z   (selects, not min/max: same NaN and -0 behaviour as the scalar code)
+        z = v128.bitselect(vlo, v128.bitselect(vhi, z, f32x4.gt(z, vhi)), f32x4.lt(z, vlo));
+        const v = f32x4.add(m, f32x4.mul(s, f32x4.mul(vsg, z)));
+        v128.store(bt + o, v128.bitselect(va, v128.bitselect(vb, v, f32x4.gt(v, vb)), f32x4.lt(v, va)));
+      }
     }
-    const next = i32x4.add(cl, i32x4.splat(4));
+    const next = i32x4.add(cl, k(EIGHT));
     ch = i32x4.sub(ch, i32x4.lt_u(next, cl));
     cl = next;
   }
@@ -121,19 +155,19 @@ export function truncNormalF32(bLo: u32, bHi: u32, stream: u32, groups: i32,
 
 const TWO_M53: f64 = 1.1102230246251565e-16;
 const TWO_52: f64 = 4503599627370496;
-const QMIN64: f64 = 8.673617379884035e-19;
+const QMIN64: usize = memory.data<f64>([8.673617379884035e-19, 8.673617379884035e-19], 16);
 
 export function uniformF64(bLo: u32, bHi: u32, stream: u32, groups: i32, lo: f64, hi: f64): void {
   let cl = counterLo(bLo), ch = counterHi(bLo, bHi, cl);
   const st = i32x4.splat(stream), vlo = f64x2.splat(lo), vhi = f64x2.splat(hi), span = f64x2.splat(hi - lo);
-  for (let p = bufferPtr(), end = p + (<usize>groups << 6); p < end; p += 64) {
+  for (let p = bufferPtr(), end = p + (<usize>groups << 7); p < end; p += 128) {
     philoxGroup(cl, ch, st, p);
-    for (let o: usize = 0; o < 64; o += 16) {
+    for (let o: usize = 0; o < 128; o += 16) {
       const u = f64x2.mul(top53(v128.load(p + o)), f64x2.splat(TWO_M53));
       const v = f64x2.add(vlo, f64x2.mul(u, span));
       v128.store(p + o, v128.bitselect(v, vlo, f64x2.lt(v, vhi)));
     }
-    const next = i32x4.add(cl, i32x4.splat(4));
+    const next = i32x4.add(cl, k(EIGHT));
     ch = i32x4.sub(ch, i32x4.lt_u(next, cl));
     cl = next;
   }
@@ -142,17 +176,17 @@ export function uniformF64(bLo: u32, bHi: u32, stream: u32, groups: i32, lo: f64
 export function normalF64(bLo: u32, bHi: u32, stream: u32, groups: i32, mean: f64, std: f64): void {
   let cl = counterLo(bLo), ch = counterHi(bLo, bHi, cl);
   const st = i32x4.splat(stream), m = f64x2.splat(mean), s = f64x2.splat(std);
-  for (let p = bufferPtr(), end = p + (<usize>groups << 6); p < end; p += 64) {
+  for (let p = bufferPtr(), end = p + (<usize>groups << 7); p < end; p += 128) {
     philoxGroup(cl, ch, st, p);
-    for (let o: usize = 0; o < 64; o += 16) {
+    for (let o: usize = 0; o < 128; o += 16) {
       const pairs = wordPairs(v128.load(p + o));
       // k = low 52 bits; 2^52 + k is exact as a double with those mantissa bits, so k converts exactly.
-      const k = f64x2.sub(v128.or(v128.and(pairs, i64x2.splat(0x000fffffffffffff)), f64x2.splat(TWO_52)), f64x2.splat(TWO_52));
-      const q = f64x2.mul(f64x2.add(f64x2.mul(k, f64x2.splat(2)), f64x2.splat(1)), f64x2.splat(5.551115123125783e-17));
-      const z = v128.xor(normalTailQuantile64(q), v128.and(pairs, i64x2.splat(0x8000000000000000)));
+      const kf = f64x2.sub(v128.or(v128.and(pairs, i64x2.splat(0x000fffffffffffff)), f64x2.splat(TWO_52)), f64x2.splat(TWO_52));
+      const q = f64x2.mul(f64x2.add(f64x2.mul(kf, f64x2.splat(2)), f64x2.splat(1)), f64x2.splat(5.551115123125783e-17));
+      const z = v128.xor(normalTailQuantile64(q), v128.and(pairs, k(L_SIGN)));
       v128.store(p + o, f64x2.add(m, f64x2.mul(s, z)));
     }
-    const next = i32x4.add(cl, i32x4.splat(4));
+    const next = i32x4.add(cl, k(EIGHT));
     ch = i32x4.sub(ch, i32x4.lt_u(next, cl));
     cl = next;
   }
@@ -164,22 +198,22 @@ export function truncNormalF64(bLo: u32, bHi: u32, stream: u32, groups: i32,
   const st = i32x4.splat(stream);
   const vpa = f64x2.splat(pa), span = f64x2.splat(pb - pa), vlo = f64x2.splat(zlo), vhi = f64x2.splat(zhi);
   const vsg = f64x2.splat(sg), m = f64x2.splat(mean), s = f64x2.splat(std), va = f64x2.splat(a), vb = f64x2.splat(b);
-  const half = f64x2.splat(0.5), one = f64x2.splat(1), qmin = f64x2.splat(QMIN64);
-  for (let p = bufferPtr(), end = p + (<usize>groups << 6); p < end; p += 64) {
+  const half = k(D_HALF), one = k(D1), qmin = k(QMIN64);
+  for (let p = bufferPtr(), end = p + (<usize>groups << 7); p < end; p += 128) {
     philoxGroup(cl, ch, st, p);
-    for (let o: usize = 0; o < 64; o += 16) {
+    for (let o: usize = 0; o < 128; o += 16) {
       // u = ((hi >>> 11) * 2^32 + lo + 0.5) * 2^-53: the + 0.5 rounds (54 bits), exactly as in scalar.ts.
       const u = f64x2.mul(f64x2.add(top53(v128.load(p + o)), half), f64x2.splat(TWO_M53));
       const pr = f64x2.add(vpa, f64x2.mul(u, span));
       const lower = f64x2.lt(pr, half);
       let q = v128.bitselect(pr, f64x2.sub(one, pr), lower);
       q = v128.bitselect(qmin, q, f64x2.lt(q, qmin));
-      let z = v128.xor(normalTailQuantile64(q), v128.and(lower, i64x2.splat(0x8000000000000000)));
+      let z = v128.xor(normalTailQuantile64(q), v128.and(lower, k(L_SIGN)));
       z = v128.bitselect(vlo, v128.bitselect(vhi, z, f64x2.gt(z, vhi)), f64x2.lt(z, vlo));
       const v = f64x2.add(m, f64x2.mul(s, f64x2.mul(vsg, z)));
       v128.store(p + o, v128.bitselect(va, v128.bitselect(vb, v, f64x2.gt(v, vb)), f64x2.lt(v, va)));
     }
-    const next = i32x4.add(cl, i32x4.splat(4));
+    const next = i32x4.add(cl, k(EIGHT));
     ch = i32x4.sub(ch, i32x4.lt_u(next, cl));
     cl = next;
   }

@@ -4,109 +4,173 @@
  * so results are bit-identical. No fused multiply-add and no relaxed-simd: those would change bits.
  * Branches become "compute both, select by lane mask"; a rarely taken branch is computed only when
  * some lane needs it (the selected lanes are the same either way).
+ *
+ * Speed: a Horner polynomial is one long chain of dependent multiply/add latencies, so the hot path
+ * (normalTailQuantileX4) runs four vectors side by side. Constants are loaded from memory (consts.ts).
  */
+import { k, splatF32, F1, F2, F4, F_HALF } from './consts';
 
-// @ts-ignore: decorator
-@inline const ONE: f32 = 1;
-// @ts-ignore: decorator
-@inline const SQRTHF: f32 = 0.707106781186547524;
-// @ts-ignore: decorator
-@inline const SQRT2_F32: f32 = 1.4142135623730951;
-// @ts-ignore: decorator
-@inline const LOGF_C1: f32 = -2.12194440e-4;
-// @ts-ignore: decorator
-@inline const LOGF_C2: f32 = 0.693359375;
+const SQRTHF: usize = memory.data<f32>([0.707106781186547524, 0.707106781186547524, 0.707106781186547524, 0.707106781186547524], 16);
+const SQRT2: usize = memory.data<f32>([1.4142135623730951, 1.4142135623730951, 1.4142135623730951, 1.4142135623730951], 16);
+const LOGF_C1: usize = memory.data<f32>([-2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4], 16);
+const NEG_LOGF_C2: usize = memory.data<f32>([-0.693359375, -0.693359375, -0.693359375, -0.693359375], 16);
+/** Exponents of the 4 vectors of normalTailQuantileX4, then one for the rare path. */
+const FE_SCRATCH: usize = memory.data(16 * 5, 16);
+const MANT_MASK: usize = memory.data<i32>([0x7fffff, 0x7fffff, 0x7fffff, 0x7fffff], 16);
+const HALF_EXP: usize = memory.data<i32>([0x3f000000, 0x3f000000, 0x3f000000, 0x3f000000], 16);
+const BYTE: usize = memory.data<i32>([0xff, 0xff, 0xff, 0xff], 16);
+const BIAS: usize = memory.data<i32>([126, 126, 126, 126], 16);
+const F_2_5: usize = memory.data<f32>([2.5, 2.5, 2.5, 2.5], 16);
+const F3: usize = memory.data<f32>([3, 3, 3, 3], 16);
+const F5: usize = memory.data<f32>([5, 5, 5, 5], 16);
+const F16: usize = memory.data<f32>([16, 16, 16, 16], 16);
+
+// Polynomial tables: one splatted vector per coefficient, highest degree first (math/f32.ts names).
+const LOGF_P: usize = memory.data(16 * 9, 16);
+splatF32(LOGF_P, memory.data<f32>([7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
+  1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1]), 9);
+const GILES_CENTRAL: usize = memory.data(16 * 9, 16);
+splatF32(GILES_CENTRAL, memory.data<f32>([2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+  0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]), 9);
+const GILES_TAIL: usize = memory.data(16 * 9, 16);
+splatF32(GILES_TAIL, memory.data<f32>([-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+  0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]), 9);
+const GILES_DEEP_TAIL: usize = memory.data(16 * 17, 16);
+splatF32(GILES_DEEP_TAIL, memory.data<f32>([-2.7109920616438573243e-11, -2.5556418169965252055e-10,
+  1.5076572693500548083e-09, -3.7894654401267369937e-09, 7.6157012080783393804e-09, -1.4960026627149240478e-08,
+  2.9147953450901080826e-08, -6.7711997758452339498e-08, 2.2900482228026654717e-07, -9.9298272942317002539e-07,
+  4.5260625972231537039e-06, -1.9681778105531670567e-05, 7.5995277030017761139e-05, -0.00021503011930044477347,
+  -0.00013871931833623122026, 1.0103004648645343977, 4.8499064014085844221]), 17);
 
 /** p * x + c with two roundings (NOT a fused multiply-add: the scalar reference rounds the product). */
 // @ts-ignore: decorator
-@inline export function mulAdd(p: v128, x: v128, c: f32): v128 {
-  return f32x4.add(f32x4.mul(p, x), f32x4.splat(c));
+@inline function mulAdd(p: v128, x: v128, c: v128): v128 {
+  return f32x4.add(f32x4.mul(p, x), c);
 }
 
-/** Cephes logf for positive normal lanes (and the same garbage-in/garbage-out as the scalar code for 0). */
+/** Horner evaluation of an n-coefficient table at x, one vector. */
 // @ts-ignore: decorator
-@inline export function logf(x: v128): v128 {
-  let e = i32x4.sub(v128.and(i32x4.shr_u(x, 23), i32x4.splat(0xff)), i32x4.splat(126));
-  let m = v128.or(v128.and(x, i32x4.splat(0x7fffff)), i32x4.splat(0x3f000000)); // mantissa in [0.5, 1)
-  const small = f32x4.lt(m, f32x4.splat(SQRTHF));
-  e = i32x4.add(e, small); // mask lanes are -1: e -= 1 where m < sqrt(1/2)
-  const one = f32x4.splat(ONE);
-  m = v128.bitselect(f32x4.sub(f32x4.add(m, m), one), f32x4.sub(m, one), small);
-  const z = f32x4.mul(m, m);
-  let y = f32x4.splat(7.0376836292e-2);
-  y = mulAdd(y, m, -1.1514610310e-1);
-  y = mulAdd(y, m, 1.1676998740e-1);
-  y = mulAdd(y, m, -1.2420140846e-1);
-  y = mulAdd(y, m, 1.4249322787e-1);
-  y = mulAdd(y, m, -1.6668057665e-1);
-  y = mulAdd(y, m, 2.0000714765e-1);
-  y = mulAdd(y, m, -2.4999993993e-1);
-  y = mulAdd(y, m, 3.3333331174e-1);
-  y = f32x4.mul(f32x4.mul(y, m), z);
-  const fe = f32x4.convert_i32x4_s(e);
-  y = f32x4.add(y, f32x4.mul(f32x4.splat(LOGF_C1), fe));
-  y = f32x4.sub(y, f32x4.mul(f32x4.splat(0.5), z));
-  const r = f32x4.add(m, y);
-  return f32x4.add(r, f32x4.mul(f32x4.splat(LOGF_C2), fe));
+@inline function horner(table: usize, n: i32, x: v128): v128 {
+  let p = k(table);
+  for (let c = table + 16, end = table + (<usize>n << 4); c < end; c += 16) p = mulAdd(p, x, k(c));
+  return p;
+}
+
+// ---- Cephes logf for positive normal lanes, in parts so four vectors can share the Horner steps ----
+
+/** The mantissa bits with exponent 2^-1: m in [0.5, 1). */
+// @ts-ignore: decorator
+@inline function mantissaHalf(x: v128): v128 {
+  return v128.or(v128.and(x, k(MANT_MASK)), k(HALF_EXP));
 }
 
 /**
- * Upper-tail standard normal quantile for q in (0, 0.5] (Giles' float32 erfinv):
- *   w = -log(4q(1-q)); p = central(w - 2.5) if w < 5, tail(sqrt(w) - 3) if w < 16, else
- *   deepTail(sqrt(w) - 5);  z = sqrt2 * (p * (1 - 2q)).
- * The tail branches (about 0.3% of normal draws) are evaluated only when a lane needs them.
+ * Splits x for logf: stores the exponent e (minus one where m < sqrt(1/2)) as a float at feOut and
+ * returns the reduced argument m < sqrt(1/2) ? (m + m) - 1 : m - 1. Written as (m + (m & mask)) - 1:
+ * m + 0 is m exactly, so both lanes get the scalar code's operations.
  */
 // @ts-ignore: decorator
-@inline export function normalTailQuantile(q: v128): v128 {
-  const one = f32x4.splat(ONE);
-  const t = f32x4.mul(f32x4.mul(f32x4.splat(4), q), f32x4.sub(one, q));
-  const w = f32x4.neg(logf(t));
-  const central = f32x4.lt(w, f32x4.splat(5));
-  const wc = f32x4.sub(w, f32x4.splat(2.5));
-  let p = f32x4.splat(2.81022636e-08);
-  p = mulAdd(p, wc, 3.43273939e-07);
-  p = mulAdd(p, wc, -3.5233877e-06);
-  p = mulAdd(p, wc, -4.39150654e-06);
-  p = mulAdd(p, wc, 0.00021858087);
-  p = mulAdd(p, wc, -0.00125372503);
-  p = mulAdd(p, wc, -0.00417768164);
-  p = mulAdd(p, wc, 0.246640727);
-  p = mulAdd(p, wc, 1.50140941);
-  if (!i32x4.all_true(central)) {
-    const wt = f32x4.sub(f32x4.sqrt(w), f32x4.splat(3));
-    let pt = f32x4.splat(-0.000200214257);
-    pt = mulAdd(pt, wt, 0.000100950558);
-    pt = mulAdd(pt, wt, 0.00134934322);
-    pt = mulAdd(pt, wt, -0.00367342844);
-    pt = mulAdd(pt, wt, 0.00573950773);
-    pt = mulAdd(pt, wt, -0.0076224613);
-    pt = mulAdd(pt, wt, 0.00943887047);
-    pt = mulAdd(pt, wt, 1.00167406);
-    pt = mulAdd(pt, wt, 2.83297682);
-    const notDeep = f32x4.lt(w, f32x4.splat(16));
-    if (!i32x4.all_true(notDeep)) { // q < ~2.8e-8: Giles' float64 far-tail coefficients rounded to float32
-      const wd = f32x4.sub(f32x4.sqrt(w), f32x4.splat(5));
-      let pd = f32x4.splat(-2.7109920616438573243e-11);
-      pd = mulAdd(pd, wd, -2.5556418169965252055e-10);
-      pd = mulAdd(pd, wd, 1.5076572693500548083e-09);
-      pd = mulAdd(pd, wd, -3.7894654401267369937e-09);
-      pd = mulAdd(pd, wd, 7.6157012080783393804e-09);
-      pd = mulAdd(pd, wd, -1.4960026627149240478e-08);
-      pd = mulAdd(pd, wd, 2.9147953450901080826e-08);
-      pd = mulAdd(pd, wd, -6.7711997758452339498e-08);
-      pd = mulAdd(pd, wd, 2.2900482228026654717e-07);
-      pd = mulAdd(pd, wd, -9.9298272942317002539e-07);
-      pd = mulAdd(pd, wd, 4.5260625972231537039e-06);
-      pd = mulAdd(pd, wd, -1.9681778105531670567e-05);
-      pd = mulAdd(pd, wd, 7.5995277030017761139e-05);
-      pd = mulAdd(pd, wd, -0.00021503011930044477347);
-      pd = mulAdd(pd, wd, -0.00013871931833623122026);
-      pd = mulAdd(pd, wd, 1.0103004648645343977);
-      pd = mulAdd(pd, wd, 4.8499064014085844221);
-      pt = v128.bitselect(pt, pd, notDeep);
-    }
-    p = v128.bitselect(p, pt, central);
+@inline function logfSplit(x: v128, feOut: usize): v128 {
+  const m = mantissaHalf(x);
+  const small = f32x4.lt(m, k(SQRTHF));
+  const e = i32x4.sub(v128.and(i32x4.shr_u(x, 23), k(BYTE)), k(BIAS));
+  v128.store(feOut, f32x4.convert_i32x4_s(i32x4.add(e, small))); // mask lanes are -1: e - 1
+  return f32x4.sub(f32x4.add(m, v128.and(m, small)), k(F1));
+}
+
+/**
+ * -logf from the Horner value y of the reduced argument m and the exponent fe. The final negation
+ * is folded in: -(r + C2*fe) == (-C2)*fe - r exactly (round-to-nearest-even is symmetric).
+ */
+// @ts-ignore: decorator
+@inline function negLogfFinish(y: v128, m: v128, fe: v128): v128 {
+  const z = f32x4.mul(m, m);
+  y = f32x4.mul(f32x4.mul(y, m), z);
+  y = f32x4.add(y, f32x4.mul(k(LOGF_C1), fe));
+  y = f32x4.sub(y, f32x4.mul(k(F_HALF), z));
+  const r = f32x4.add(m, y);
+  return f32x4.sub(f32x4.mul(k(NEG_LOGF_C2), fe), r);
+}
+
+/** -logf(x), one vector (the rare paths). */
+// @ts-ignore: decorator
+@inline function negLogf(x: v128): v128 {
+  const m = logfSplit(x, FE_SCRATCH + 64);
+  return negLogfFinish(horner(LOGF_P, 9, m), m, k(FE_SCRATCH + 64));
+}
+
+/** t = 4q * (1 - q), the argument of the log in the quantile. */
+// @ts-ignore: decorator
+@inline function logArg(q: v128): v128 {
+  return f32x4.mul(f32x4.mul(k(F4), q), f32x4.sub(k(F1), q));
+}
+
+/** Giles tail polynomials for lanes with w >= 5: tail(sqrt(w) - 3) if w < 16, else deepTail(sqrt(w) - 5). */
+function tailPoly(w: v128): v128 {
+  const r = f32x4.sqrt(w);
+  const pt = horner(GILES_TAIL, 9, f32x4.sub(r, k(F3)));
+  const notDeep = f32x4.lt(w, k(F16));
+  if (i32x4.all_true(notDeep)) return pt;
+  // q < ~2.8e-8: Giles' float64 far-tail coefficients rounded to float32.
+  return v128.bitselect(pt, horner(GILES_DEEP_TAIL, 17, f32x4.sub(r, k(F5))), notDeep);
+}
+
+/**
+ * Replaces the central-polynomial value p by the tail polynomial in lanes with w >= 5. w is
+ * recomputed from q (same operations, same bits) rather than kept live through the hot path.
+ */
+function withTail(p: v128, q: v128): v128 {
+  const w = negLogf(logArg(q));
+  const central = f32x4.lt(w, k(F5));
+  return i32x4.all_true(central) ? p : v128.bitselect(p, tailPoly(w), central);
+}
+
+/**
+ * Upper-tail standard normal quantile (normalTailQuantile of math/f32.ts) of the four vectors at qp
+ * (qp, qp+16, qp+32, qp+48), stored at out .. out+48 (out may equal qp):
+ *   w = -log(4q(1-q)); p = central(w - 2.5) if w < 5, tail(sqrt(w) - 3) if w < 16, else
+ *   deepTail(sqrt(w) - 5);  z = sqrt2 * (p * (1 - 2q)).
+ * The tail branches (about 0.3% of normal draws) run only for vectors that have such a lane.
+ */
+// @ts-ignore: decorator
+@inline export function normalTailQuantileX4(qp: usize, out: usize): void {
+  const t0 = logArg(k(qp)), t1 = logArg(k(qp + 16)), t2 = logArg(k(qp + 32)), t3 = logArg(k(qp + 48));
+  const fe = FE_SCRATCH;
+  const m0 = logfSplit(t0, fe), m1 = logfSplit(t1, fe + 16), m2 = logfSplit(t2, fe + 32), m3 = logfSplit(t3, fe + 48);
+  // Horner steps written out (a loop costs V8 a counter, compare and interrupt check per step).
+  const L = LOGF_P;
+  let y0 = k(L), y1 = y0, y2 = y0, y3 = y0, c = y0;
+  c = k(L + 0x10); y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
+  c = k(L + 0x20); y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
+  c = k(L + 0x30); y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
+  c = k(L + 0x40); y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
+  c = k(L + 0x50); y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
+  c = k(L + 0x60); y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
+  c = k(L + 0x70); y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
+  c = k(L + 0x80); y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
+  const w0 = negLogfFinish(y0, m0, k(fe)), w1 = negLogfFinish(y1, m1, k(fe + 16));
+  const w2 = negLogfFinish(y2, m2, k(fe + 32)), w3 = negLogfFinish(y3, m3, k(fe + 48));
+  const five = k(F5);
+  const allCentral = i32x4.all_true(v128.and(v128.and(f32x4.lt(w0, five), f32x4.lt(w1, five)),
+    v128.and(f32x4.lt(w2, five), f32x4.lt(w3, five))));
+  const c25 = k(F_2_5);
+  const u0 = f32x4.sub(w0, c25), u1 = f32x4.sub(w1, c25), u2 = f32x4.sub(w2, c25), u3 = f32x4.sub(w3, c25);
+  const G = GILES_CENTRAL;
+  let p0 = k(G), p1 = p0, p2 = p0, p3 = p0;
+  c = k(G + 0x10); p0 = mulAdd(p0, u0, c); p1 = mulAdd(p1, u1, c); p2 = mulAdd(p2, u2, c); p3 = mulAdd(p3, u3, c);
+  c = k(G + 0x20); p0 = mulAdd(p0, u0, c); p1 = mulAdd(p1, u1, c); p2 = mulAdd(p2, u2, c); p3 = mulAdd(p3, u3, c);
+  c = k(G + 0x30); p0 = mulAdd(p0, u0, c); p1 = mulAdd(p1, u1, c); p2 = mulAdd(p2, u2, c); p3 = mulAdd(p3, u3, c);
+  c = k(G + 0x40); p0 = mulAdd(p0, u0, c); p1 = mulAdd(p1, u1, c); p2 = mulAdd(p2, u2, c); p3 = mulAdd(p3, u3, c);
+  c = k(G + 0x50); p0 = mulAdd(p0, u0, c); p1 = mulAdd(p1, u1, c); p2 = mulAdd(p2, u2, c); p3 = mulAdd(p3, u3, c);
+  c = k(G + 0x60); p0 = mulAdd(p0, u0, c); p1 = mulAdd(p1, u1, c); p2 = mulAdd(p2, u2, c); p3 = mulAdd(p3, u3, c);
+  c = k(G + 0x70); p0 = mulAdd(p0, u0, c); p1 = mulAdd(p1, u1, c); p2 = mulAdd(p2, u2, c); p3 = mulAdd(p3, u3, c);
+  c = k(G + 0x80); p0 = mulAdd(p0, u0, c); p1 = mulAdd(p1, u1, c); p2 = mulAdd(p2, u2, c); p3 = mulAdd(p3, u3, c);
+  if (!allCentral) {
+    p0 = withTail(p0, k(qp)); p1 = withTail(p1, k(qp + 16)); p2 = withTail(p2, k(qp + 32)); p3 = withTail(p3, k(qp + 48));
   }
-  const x = f32x4.sub(one, f32x4.mul(f32x4.splat(2), q));
-  return f32x4.mul(f32x4.splat(SQRT2_F32), f32x4.mul(p, x));
+  const s = k(SQRT2), one = k(F1), two = k(F2);
+  v128.store(out, f32x4.mul(s, f32x4.mul(p0, f32x4.sub(one, f32x4.mul(two, k(qp))))));
+  v128.store(out, f32x4.mul(s, f32x4.mul(p1, f32x4.sub(one, f32x4.mul(two, k(qp + 16))))), 16);
+  v128.store(out, f32x4.mul(s, f32x4.mul(p2, f32x4.sub(one, f32x4.mul(two, k(qp + 32))))), 32);
+  v128.store(out, f32x4.mul(s, f32x4.mul(p3, f32x4.sub(one, f32x4.mul(two, k(qp + 48))))), 48);
 }

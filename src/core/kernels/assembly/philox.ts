@@ -1,12 +1,15 @@
 /**
- * Philox4x32-10 over 4 consecutive blocks at once (the same function as src/core/rng/philox.ts).
+ * Philox4x32-10 over 8 consecutive blocks at once (the same function as src/core/rng/philox.ts).
  * Lane j of each of the four state vectors belongs to block b+j, so one round is two vector
  * multiply-high/low pairs and four xors for 4 blocks. The 32x32->64 multiply uses
  * i64x2.extmul_{low,high}_i32x4_u (pmuludq on x86); the high words are then gathered by one shuffle.
  */
 
-const M0: u32 = 0xd2511f53;
-const M1: u32 = 0xcd9e8d57;
+import { k } from './consts';
+
+const M0_SPLAT: usize = memory.data<u32>([0xd2511f53, 0xd2511f53, 0xd2511f53, 0xd2511f53], 16);
+const M1_SPLAT: usize = memory.data<u32>([0xcd9e8d57, 0xcd9e8d57, 0xcd9e8d57, 0xcd9e8d57], 16);
+const FOUR: usize = memory.data<u32>([4, 4, 4, 4], 16);
 const W0: u32 = 0x9e3779b9;
 const W1: u32 = 0xbb67ae85;
 
@@ -28,26 +31,40 @@ export function setKey(k0: u32, k1: u32): void {
 }
 
 /**
- * Writes the 16 output words of the 4 blocks with counters (lo[j], hi[j], 0, stream[j]) at ptr, in
- * block order (block j's words 0..3 at ptr + 16j), i.e. already in float32 element order.
+ * Writes the 32 output words of the 8 blocks b..b+7 at ptr, in block order (block j's words 0..3 at
+ * ptr + 16j), i.e. already in float32 element order. Lane j of (lo, hi) is the counter of block b+j
+ * for j < 4; blocks b+4..b+7 are derived here. Counter of a block: (lo32(b), hi32(b), 0, stream).
+ * Two independent 4-block sets are computed side by side because a single set is one long dependency
+ * chain (multiply latency x 10 rounds); interleaving two keeps the multipliers and shufflers busy.
  */
 // @ts-ignore: decorator
 @inline export function philoxGroup(lo: v128, hi: v128, stream: v128, ptr: usize): void {
-  const m0 = i32x4.splat(M0), m1 = i32x4.splat(M1);
+  const m0 = k(M0_SPLAT), m1 = k(M1_SPLAT); // constants from memory: see consts.ts
+  const loB = i32x4.add(lo, k(FOUR));
+  const hiB = i32x4.sub(hi, i32x4.lt_u(loB, lo)); // carry where lo + 4 wrapped
   // Round 0 has c2 = 0, so its (M1 * c2) product is 0: skip that multiply.
-  let c0 = v128.xor(hi, v128.load(ROUND_KEYS));
-  let c1 = i32x4.splat(0);
-  let c2 = v128.xor(v128.xor(mulhi(lo, m0), stream), v128.load(ROUND_KEYS, 16));
-  let c3 = i32x4.mul(lo, m0);
+  const key0 = v128.load(ROUND_KEYS), key1 = v128.load(ROUND_KEYS, 16);
+  let a0 = v128.xor(hi, key0), a1 = i32x4.splat(0);
+  let a2 = v128.xor(v128.xor(mulhi(lo, m0), stream), key1), a3 = i32x4.mul(lo, m0);
+  let b0 = v128.xor(hiB, key0), b1 = i32x4.splat(0);
+  let b2 = v128.xor(v128.xor(mulhi(loB, m0), stream), key1), b3 = i32x4.mul(loB, m0);
   for (let k: usize = ROUND_KEYS + 32; k < ROUND_KEYS + 320; k += 32) {
-    const hi0 = mulhi(c0, m0), lo0 = i32x4.mul(c0, m0);
-    const hi1 = mulhi(c2, m1), lo1 = i32x4.mul(c2, m1);
-    c0 = v128.xor(v128.xor(hi1, c1), v128.load(k));
-    c1 = lo1;
-    c2 = v128.xor(v128.xor(hi0, c3), v128.load(k, 16));
-    c3 = lo0;
+    // (hi0, lo0) = mulhilo(M0, c0), (hi1, lo1) = mulhilo(M1, c2); c = (hi1^c1^k0, lo1, hi0^c3^k1, lo0)
+    const ah0 = mulhi(a0, m0), bh0 = mulhi(b0, m0), ah1 = mulhi(a2, m1), bh1 = mulhi(b2, m1);
+    const al0 = i32x4.mul(a0, m0), bl0 = i32x4.mul(b0, m0);
+    const k0 = v128.load(k), k1 = v128.load(k, 16);
+    a0 = v128.xor(v128.xor(ah1, a1), k0); b0 = v128.xor(v128.xor(bh1, b1), k0);
+    a1 = i32x4.mul(a2, m1); b1 = i32x4.mul(b2, m1);
+    a2 = v128.xor(v128.xor(ah0, a3), k1); b2 = v128.xor(v128.xor(bh0, b3), k1);
+    a3 = al0; b3 = bl0;
   }
-  // 4x4 transpose: lanes hold blocks, memory wants each block's 4 words together.
+  storeTransposed(a0, a1, a2, a3, ptr);
+  storeTransposed(b0, b1, b2, b3, ptr + 64);
+}
+
+/** 4x4 transpose: lanes hold blocks, memory wants each block's 4 words together. */
+// @ts-ignore: decorator
+@inline function storeTransposed(c0: v128, c1: v128, c2: v128, c3: v128, ptr: usize): void {
   const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5), t1 = i32x4.shuffle(c2, c3, 0, 4, 1, 5);
   const t2 = i32x4.shuffle(c0, c1, 2, 6, 3, 7), t3 = i32x4.shuffle(c2, c3, 2, 6, 3, 7);
   v128.store(ptr, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
