@@ -350,10 +350,11 @@ function drawHistogram(stats) {
   root.append(svg('line', { x1: L, y1: T, x2: L, y2: Y(0), class: 'axis' }));
   const ticks = [h.min, h.max];
   if (lo < 0 && hi > 0) ticks.push(0);
-  for (const t of ticks) {
+  ticks.forEach((t, i) => {
     root.append(svg('line', { x1: X(t), y1: Y(0), x2: X(t), y2: Y(0) + 5, class: 'axis' }));
-    root.append(svg('text', { x: X(t), y: H - B + 18, 'text-anchor': 'middle', class: 'tick' }, fmt(t)));
-  }
+    const anchor = i === 0 ? 'start' : i === 1 ? 'end' : 'middle'; // min, max labels stay inside the plot
+    root.append(svg('text', { x: X(t), y: H - B + 18, 'text-anchor': anchor, class: 'tick' }, fmt(t)));
+  });
   root.append(svg('text', { x: L - 6, y: T + 8, 'text-anchor': 'end', class: 'tick' }, fmt(Math.round(ymax))));
   root.append(svg('text', { x: L - 6, y: Y(0), 'text-anchor': 'end', class: 'tick' }, '0'));
   // legend
@@ -383,7 +384,8 @@ function drawTable(stats) {
     const tr = document.createElement('tr');
     const th = document.createElement('th'); th.scope = 'row'; th.textContent = name;
     const e = document.createElement('td'); e.textContent = typeof exp === 'string' ? exp : fmt(exp);
-    const g = document.createElement('td'); g.textContent = fmt(got);
+    const g = document.createElement('td'); g.textContent = name === 'count' ? String(got) : fmt(got);
+    if (name === 'count') e.textContent = String(exp);
     if (typeof exp === 'number' && typeof got === 'number' && name === 'std' && exp > 0) g.title = `${((got / exp - 1) * 100).toFixed(3)}% from expected`;
     tr.append(th, e, g);
     tb.append(tr);
@@ -479,6 +481,11 @@ function pyLiteral(v, indent = '') {
   return `{\n${Object.entries(v).map(([k, x]) => `${inner}${JSON.stringify(k)}: ${pyLiteral(x, inner)},`).join('\n')}\n${indent}}`;
 }
 
+/** Indented JSON with arrays of scalars kept on one line (strings never hold raw newlines, so only real array brackets match). */
+function compactJson(v) {
+  return JSON.stringify(v, null, 2).replace(/\[\n\s+([^\[\]{}\n]*(?:,\n\s+[^\[\]{}\n]*)*)\n\s*\]/g, (_, inner) => `[${inner.split(/,\n\s+/).join(', ')}]`);
+}
+
 function renderSnippets(recipe) {
   const origin = location.origin;
   const json = JSON.stringify(recipe);
@@ -501,7 +508,7 @@ function renderSnippets(recipe) {
     '# torch: torch.from_numpy(w)   ·   or: weightinit_client.Client(...).get_tensor(**recipe)',
   ].join('\n');
   $('snippet-ts').textContent = [
-    `const recipe = ${JSON.stringify(recipe, null, 2)};`,
+    `const recipe = ${compactJson(recipe)};`,
     `const res = await fetch(${JSON.stringify(origin + '/v1/tensors')}, {`,
     "  method: 'POST',",
     "  headers: { 'content-type': 'application/json', accept: 'application/octet-stream' },",
