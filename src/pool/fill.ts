@@ -30,20 +30,28 @@ export function fillRange(recipe: CanonicalRecipe, slice: Slice | undefined, o0:
   return true;
 }
 
-/** Statistics of the stored values of slice outputs [o0, o1); null if cancelled. */
+/**
+ * Statistics are computed per block of STATS_BLOCK slice outputs (blocks aligned to absolute output
+ * indices) and folded in block order by the caller, so the floating-point result is the same however
+ * the work was chunked or scheduled (the stats body is covered by a strong ETag).
+ */
+export const STATS_BLOCK = CANCEL_CHECK_ELEMENTS;
+
+/** Per-block statistics of the stored values of slice outputs [o0, o1) (o0 a multiple of STATS_BLOCK); null if cancelled. */
 export function statsRange(recipe: CanonicalRecipe, slice: Slice | undefined, o0: number, o1: number,
-  hist?: { lo: number; hi: number; bins: number }, cancel?: Int32Array): PartialStats | null {
+  hist?: { lo: number; hi: number; bins: number }, cancel?: Int32Array): PartialStats[] | null {
   const width = BYTES_PER_ELEMENT[recipe.dtype];
-  const buf = new Uint8Array(Math.min(CANCEL_CHECK_ELEMENTS, Math.max(0, o1 - o0)) * width);
-  let s = emptyStats();
-  if (hist) s.histogram = new Array<number>(hist.bins).fill(0);
-  for (let a = o0; a < o1; a += CANCEL_CHECK_ELEMENTS) {
-    const b = Math.min(o1, a + CANCEL_CHECK_ELEMENTS);
+  const buf = new Uint8Array(Math.min(STATS_BLOCK, Math.max(0, o1 - o0)) * width);
+  const blocks: PartialStats[] = [];
+  for (let a = o0; a < o1; a += STATS_BLOCK) {
+    const b = Math.min(o1, a + STATS_BLOCK);
     const part = buf.subarray(0, (b - a) * width);
     if (!fillRange(recipe, slice, a, b, part, 0, cancel)) return null;
-    s = accumulate(s, decode(part, recipe.dtype), hist);
+    const s = emptyStats();
+    if (hist) s.histogram = new Array<number>(hist.bins).fill(0);
+    blocks.push(accumulate(s, decode(part, recipe.dtype), hist));
   }
-  return s;
+  return blocks;
 }
 
 /** A fixed recipe every thread must generate identically (workers check it before taking work). */

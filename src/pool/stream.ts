@@ -12,7 +12,7 @@ import type { CanonicalRecipe } from '../core/recipe.ts';
 import type { Slice } from '../core/slice.ts';
 import { BYTES_PER_ELEMENT } from '../core/dtypes.ts';
 import { planChunks, type ChunkPlan } from './plan.ts';
-import { compileResult, fillRange, statsRange } from './fill.ts';
+import { compileResult, fillRange, STATS_BLOCK, statsRange } from './fill.ts';
 import { RecipeError } from '../core/errors.ts';
 import type { Theory } from '../core/schemes/registry.ts';
 import type { CompileResult } from './tasks.ts';
@@ -123,11 +123,11 @@ export class OrderedChunkStream extends Readable {
   }
 }
 
-/** Runs `count` pool tasks with at most `window` outstanding; results are merged in any order. */
-async function windowed<T>(count: number, window: number, task: (i: number) => Promise<T>, onResult: (r: T) => void): Promise<void> {
+/** Runs `count` pool tasks with at most `window` outstanding; onResult sees them in completion order. */
+async function windowed<T>(count: number, window: number, task: (i: number) => Promise<T>, onResult: (r: T, i: number) => void): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(window, count) }, async () => {
-    while (next < count) onResult(await task(next++));
+    while (next < count) { const i = next++; onResult(await task(i), i); }
   });
   await Promise.all(workers);
 }
@@ -136,24 +136,30 @@ export const HISTOGRAM_BINS = 64;
 
 /**
  * Statistics of the stored values in two streaming passes: moments and range, then a histogram over
- * [min, max]. Each pass visits chunks on the pool (or the main thread when small); memory is bounded.
+ * [min, max]. Chunks are multiples of STATS_BLOCK and their per-block partials are folded in block
+ * order (a reorder buffer at most `windowChunks` deep), so the result does not depend on chunking,
+ * scheduling or the inline/pool choice. Memory is bounded.
  */
 export async function tensorStats(pool: WorkerPool, job: TensorJob, limits: GenerationLimits, signal?: AbortSignal): Promise<PartialStats> {
   const width = BYTES_PER_ELEMENT[job.recipe.dtype];
   const inline = job.numel * width <= limits.mainThreadMaxBytes;
-  const plan = planChunks(job.numel, width, limits.chunkBytes);
+  const blocksPerChunk = Math.max(1, Math.round(limits.chunkBytes / width / STATS_BLOCK));
+  const plan = planChunks(job.numel, 1, blocksPerChunk * STATS_BLOCK);
   const pass = async (hist?: { lo: number; hi: number; bins: number }): Promise<PartialStats> => {
-    if (inline) {
-      const s = statsRange(job.recipe, job.slice, 0, job.numel, hist);
-      return s ?? emptyStats();
-    }
     let acc = emptyStats();
+    const fold = (blocks: PartialStats[] | null) => {
+      if (blocks === null) throw new Error('stats generation was cancelled');
+      for (const b of blocks) acc = merge(acc, b);
+    };
+    if (inline) { fold(statsRange(job.recipe, job.slice, 0, job.numel, hist)); return acc; }
+    const ready = new Map<number, PartialStats[] | null>();
+    let nextFold = 0;
     await windowed(plan.count, limits.windowChunks, (i) => {
       const [o0, o1] = plan.range(i);
-      return pool.run<PartialStats | null>({ kind: 'stats', recipe: job.recipe, slice: job.slice, o0, o1, hist }, signal);
-    }, (r) => {
-      if (r === null) throw new Error('stats generation was cancelled');
-      acc = merge(acc, r);
+      return pool.run<PartialStats[] | null>({ kind: 'stats', recipe: job.recipe, slice: job.slice, o0, o1, hist }, signal);
+    }, (r, i) => {
+      ready.set(i, r);
+      while (ready.has(nextFold)) { fold(ready.get(nextFold)!); ready.delete(nextFold++); }
     });
     return acc;
   };

@@ -1,12 +1,13 @@
 /** Every error class as application/problem+json naming field, rule and value; never a 500 for bad input. */
-import t from 'tap';
+import t, { type Test } from 'tap';
+import type { InjectOptions } from 'fastify';
 import { pack } from 'msgpackr';
 import { testApp } from './helpers.ts';
 
 const { app } = await testApp({ maxBytes: 1 << 20, jsonMaxElements: 100, maxBodyBytes: 4096 });
 t.teardown(() => app.close());
 
-async function problem(t: Tap.Test, opts: Parameters<typeof app.inject>[0], status: number, field?: string, rule?: RegExp) {
+async function problem(t: Test, opts: InjectOptions, status: number, field?: string, rule?: RegExp) {
   const r = await app.inject(opts);
   t.equal(r.statusCode, status, `${JSON.stringify(opts).slice(0, 120)} -> ${status}`);
   t.match(r.headers['content-type'], /^application\/problem\+json/);
@@ -19,7 +20,6 @@ async function problem(t: Tap.Test, opts: Parameters<typeof app.inject>[0], stat
   if (rule) t.match(p.rule, rule, 'rule');
   return p;
 }
-declare namespace Tap { type Test = typeof t; }
 
 const base = '/v1/tensors?scheme=normal&shape=4,4';
 
