@@ -1,0 +1,162 @@
+/**
+ * The WebAssembly SIMD kernels (src/core/kernels/simd.ts) must give the same bits as the scalar
+ * reference kernels (src/core/kernels/scalar.ts) for every kernel, any key/stream/start/count and any
+ * parameters: random cases from a fixed-seed generator, plus the edges (start not a multiple of the
+ * group size, starts near 2^32 and 2^40 blocks where the counter's high word is used or carries,
+ * indices up to 2^53, counts 0 and 1 and counts crossing the 64 KiB scratch piece, truncation
+ * intervals deep in the tails). The f32 uniform is also checked against Philox words directly, and
+ * WEIGHTINIT_FORCE_SCALAR=1 against the dispatch in a child process.
+ */
+import t, { type Test } from 'tap';
+import { spawnSync } from 'node:child_process';
+import * as scalar from '../../src/core/kernels/scalar.ts';
+import { simdKernels, simdSupported } from '../../src/core/kernels/simd.ts';
+import { kernelMode } from '../../src/core/kernels/index.ts';
+import { truncParams, type TruncParams } from '../../src/core/kernels/trunc.ts';
+import { philox4x32 } from '../../src/core/rng/philox.ts';
+import type { Key } from '../../src/core/rng/keys.ts';
+
+t.ok(simdSupported(), 'Node 20 has WebAssembly SIMD');
+const simd = simdKernels!;
+t.ok(simd, 'SIMD kernels load');
+
+/** xorshift32 with a fixed seed: reproducible random cases. */
+let state = 0x9e3779b9;
+function rand(): number {
+  state ^= state << 13; state >>>= 0; state ^= state >>> 17; state ^= state << 5; state >>>= 0;
+  return state / 4294967296;
+}
+const randInt = (n: number) => Math.floor(rand() * n);
+const randKey = (): Key => ({ k0: randInt(2 ** 32), k1: randInt(2 ** 32) });
+
+/** Index of the first differing element (comparing bytes, so -0/+0 and NaN payloads count), or -1. */
+function firstDiff(a: Float32Array | Float64Array, b: Float32Array | Float64Array): number {
+  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength), y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return Math.floor(i / a.BYTES_PER_ELEMENT);
+  return -1;
+}
+
+type Run32 = (k: typeof scalar | typeof simd, key: Key, stream: number, start: number, count: number, out: Float32Array) => void;
+type Run64 = (k: typeof scalar | typeof simd, key: Key, stream: number, start: number, count: number, out: Float64Array) => void;
+
+/** Runs both kernels on the same range (outputs pre-filled with a sentinel) and compares every byte. */
+function same(t: Test, label: string, f64: boolean, run: Run32 | Run64, key: Key, stream: number, start: number, count: number): boolean {
+  const A = f64 ? Float64Array : Float32Array;
+  // One spare slot past count: must stay untouched.
+  const a = new A(count + 1).fill(-7), b = new A(count + 1).fill(-7);
+  (run as Run64)(scalar, key, stream, start, count, a as Float64Array);
+  (run as Run64)(simd, key, stream, start, count, b as Float64Array);
+  const d = firstDiff(a, b);
+  const ok = d < 0 && b[count] === -7;
+  if (!ok) t.fail(`${label} start=${start} count=${count}: element ${d}: scalar ${a[d]} simd ${b[d]} (spare ${b[count]})`);
+  return ok;
+}
+
+const u32: (lo: number, hi: number) => Run32 = (lo, hi) => (k, key, s, st, n, o) => k.uniformF32(key, s, st, n, lo, hi, o);
+const u64: (lo: number, hi: number) => Run64 = (lo, hi) => (k, key, s, st, n, o) => k.uniformF64(key, s, st, n, lo, hi, o);
+const n32: (m: number, sd: number) => Run32 = (m, sd) => (k, key, s, st, n, o) => k.normalF32(key, s, st, n, m, sd, o);
+const n64: (m: number, sd: number) => Run64 = (m, sd) => (k, key, s, st, n, o) => k.normalF64(key, s, st, n, m, sd, o);
+const t32: (p: TruncParams) => Run32 = (p) => (k, key, s, st, n, o) => k.truncNormalF32(key, s, st, n, p, o);
+const t64: (p: TruncParams) => Run64 = (p) => (k, key, s, st, n, o) => k.truncNormalF64(key, s, st, n, p, o);
+
+/** Starts that exercise the counter: small, unaligned, around 2^32 and 2^40 blocks, near 2^53. */
+function edgeStarts(perBlock: number): number[] {
+  const b32 = perBlock * 2 ** 32, b40 = perBlock * 2 ** 40;
+  return [0, 1, 3, 5, 17, 31, b32 - 37, b32 - 3, b32, b32 + 1, b40 - 21, b40 + 7, 2 ** 53 - 200];
+}
+const COUNTS = [0, 1, 2, 3, 4, 5, 15, 16, 17, 31, 33, 63, 65, 200, 1001];
+
+const INTERVALS: [number, number][] = [[-2, 2], [5, 6], [-1e30, 2], [0, 0.001], [-6, -5], [6, 9], [-1e30, -7.5],
+  [-Infinity, 0.5], [3, Infinity], [-0.001, 0.001], [1e-3, 1e30], [8, 8.5]];
+
+t.test('edges: every kernel, unaligned/high starts, small counts', async (t) => {
+  const key = randKey();
+  let ok = true, cases = 0;
+  for (const start of edgeStarts(4)) {
+    for (const count of COUNTS) {
+      if (start + count > 2 ** 53) continue;
+      ok = same(t, 'uniformF32', false, u32(-2, 3), key, 0, start, count) && ok;
+      ok = same(t, 'normalF32', false, n32(0.5, 2), key, 1, start, count) && ok;
+      ok = same(t, 'truncNormalF32', false, t32(truncParams(0, 1, -2, 2)), key, 2, start, count) && ok;
+      cases += 3;
+    }
+  }
+  for (const start of edgeStarts(2)) {
+    for (const count of COUNTS) {
+      if (start + count > 2 ** 53) continue;
+      ok = same(t, 'uniformF64', true, u64(-2, 3), key, 0, start, count) && ok;
+      ok = same(t, 'normalF64', true, n64(0.5, 2), key, 1, start, count) && ok;
+      ok = same(t, 'truncNormalF64', true, t64(truncParams(0, 1, -2, 2)), key, 2, start, count) && ok;
+      cases += 3;
+    }
+  }
+  t.ok(ok, `${cases} edge cases identical`);
+});
+
+t.test('extreme truncation intervals, f32 and f64', async (t) => {
+  let ok = true;
+  for (const [a, b] of INTERVALS) {
+    for (const [mean, std] of [[0, 1], [0.3, 2.5], [-1, 0.02]]) {
+      const p = truncParams(mean, std, a, b);
+      const key = randKey(), start = randInt(2 ** 40);
+      ok = same(t, `trunc32 [${a}, ${b}] N(${mean}, ${std})`, false, t32(p), key, 0, start, 4099) && ok;
+      ok = same(t, `trunc64 [${a}, ${b}] N(${mean}, ${std})`, true, t64(p), key, 0, start, 2051) && ok;
+    }
+  }
+  t.ok(ok, `${INTERVALS.length * 3 * 2} interval cases identical`);
+});
+
+t.test('random cases: keys, streams, starts, counts, parameters', async (t) => {
+  let ok = true;
+  const CASES = 60;
+  for (let c = 0; c < CASES; c++) {
+    const key = randKey(), stream = randInt(2 ** 32);
+    // Starts anywhere up to 2^53; counts up to ~40k so that some cross the 16384-element scratch piece.
+    const start = rand() < 0.3 ? randInt(2 ** 53 - 50000) : randInt(2 ** 34);
+    const count = rand() < 0.2 ? randInt(40000) : randInt(3000);
+    const lo = (rand() - 0.5) * 10 ** randInt(6), hi = lo + rand() * 10 ** (randInt(8) - 4);
+    const mean = (rand() - 0.5) * 4, std = rand() * 3 + 1e-3;
+    const a = mean + (rand() - 0.8) * 8 * std, b = a + rand() * 6 * std + 1e-6;
+    const p = truncParams(mean, std, a, b);
+    ok = same(t, `uniformF32 [${lo}, ${hi})`, false, u32(lo, hi), key, stream, start, count) && ok;
+    ok = same(t, `uniformF64 [${lo}, ${hi})`, true, u64(lo, hi), key, stream, start, count) && ok;
+    ok = same(t, `normalF32 (${mean}, ${std})`, false, n32(mean, std), key, stream, start, count) && ok;
+    ok = same(t, `normalF64 (${mean}, ${std})`, true, n64(mean, std), key, stream, start, count) && ok;
+    ok = same(t, `truncNormalF32 [${a}, ${b}]`, false, t32(p), key, stream, start, count) && ok;
+    ok = same(t, `truncNormalF64 [${a}, ${b}]`, true, t64(p), key, stream, start, count) && ok;
+  }
+  t.ok(ok, `${CASES * 6} random cases identical`);
+});
+
+t.test('uniform whose rounding reaches high maps to low in both paths', async (t) => {
+  // span of 2 ulp at 1: lo + u*span rounds up to hi for u near 1, which both paths must map back to lo.
+  const lo = 1, hi = 1 + 2 ** -22, n = 1 << 16;
+  const key = randKey();
+  t.ok(same(t, 'uniformF32 tiny span', false, u32(lo, hi), key, 0, 0, n), 'identical');
+  const out = new Float32Array(n);
+  simd.uniformF32(key, 0, 0, n, lo, hi, out);
+  t.ok(out.every((v) => v >= lo && v < Math.fround(hi)), 'all in [low, high)');
+});
+
+t.test('SIMD uniformF32 equals its definition on Philox words (independent of scalar.ts)', async (t) => {
+  const key = { k0: 0xdeadbeef, k1: 0x01234567 }, stream = 5, start = 4 * 2 ** 32 - 6, n = 24;
+  const out = new Float32Array(n);
+  simd.uniformF32(key, stream, start, n, 0, 1, out);
+  const words = new Uint32Array(4);
+  let bad = 0;
+  for (let j = 0; j < n; j++) {
+    const i = start + j, blk = Math.floor(i / 4);
+    philox4x32(blk % 2 ** 32, Math.floor(blk / 2 ** 32), 0, stream, key.k0, key.k1, words);
+    if (out[j] !== (words[i % 4]! >>> 8) / 2 ** 24) bad++;
+  }
+  t.equal(bad, 0, 'element i = (word (i mod 4) of block floor(i/4)) >>> 8 times 2^-24, across the 2^32-block carry');
+});
+
+t.test('dispatch: SIMD by default, WEIGHTINIT_FORCE_SCALAR=1 forces scalar', async (t) => {
+  t.equal(kernelMode(), process.env.WEIGHTINIT_FORCE_SCALAR === '1' ? 'scalar' : 'simd');
+  const script = "import('./src/core/kernels/index.ts').then((m) => process.stdout.write(m.kernelMode()))";
+  const run = (env: Record<string, string>) => spawnSync(process.execPath, ['--import=tsx', '-e', script],
+    { cwd: new URL('../..', import.meta.url), env: { ...process.env, ...env }, encoding: 'utf8' }).stdout;
+  t.equal(run({ WEIGHTINIT_FORCE_SCALAR: '1' }), 'scalar');
+  t.equal(run({ WEIGHTINIT_FORCE_SCALAR: '0' }), 'simd');
+});
