@@ -78,17 +78,24 @@ const def: ManifestAwareScheme = {
     }
     const width = SOURCE_BYTES[t.dtype];
     const same = SAME_AS[t.dtype];
+    // Compiled fields are cached (recipe LRU); re-resolve at every read so a re-indexed store (new
+    // descriptors) is used, and a file whose content changed is refused rather than mixed in.
+    const fdNow = (): number => {
+      const cur = getStore().sources.get(src.name);
+      if (!cur || cur.sha256 !== src.sha256) throw new Error(`pretrained source ${src.name} changed since this recipe was compiled`);
+      return cur.fd;
+    };
     const field: ByteCopyField = {
       precision: ctx.precision,
       fill(start, count, out) {
         const len = count * width;
         if (scratch.length < len) scratch = new Uint8Array(len);
-        readExact(src.fd, scratch, 0, len, t.start + start * width);
+        readExact(fdNow(), scratch, 0, len, t.start + start * width);
         decodeSource(t.dtype, scratch.subarray(0, len), count, out);
       },
       copyBytes(dtype: DType, start: number, count: number, out: Uint8Array, offset: number): boolean {
         if (dtype !== same) return false;
-        readExact(src.fd, out, offset, count * BYTES_PER_ELEMENT[dtype], t.start + start * width);
+        readExact(fdNow(), out, offset, count * BYTES_PER_ELEMENT[dtype], t.start + start * width);
         return true;
       },
     };
