@@ -1,8 +1,19 @@
 #!/usr/bin/env node
-// weightinit launcher: registers tsx's ESM loader in this process (no child process, so signals
-// reach the service directly, also as PID 1) and runs src/cli.ts.
-import { register } from 'tsx/esm/api';
+// weightinit launcher: runs src/cli.ts in a Node child with tsx's loader (`node --import tsx`).
+// A child rather than tsx's in-process register(): pool worker threads inherit the child's
+// --import flag and so can load TypeScript too. Signals are relayed so SIGTERM/SIGINT reach the
+// service (also when this launcher is PID 1), and the child's exit code or signal is passed on.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-register();
-const { run } = await import('../src/cli.ts');
-run(process.argv.slice(2));
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const child = spawn(process.execPath, ['--import', 'tsx', cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR2']) {
+  process.on(sig, () => { child.kill(sig); });
+}
+child.on('error', (e) => { process.stderr.write(`weightinit: cannot start node: ${e.message}\n`); process.exit(1); });
+child.on('exit', (code, signal) => {
+  if (signal) { process.removeAllListeners(signal); process.kill(process.pid, signal); return; }
+  process.exit(code ?? 1);
+});

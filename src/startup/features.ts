@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Kernels } from '../core/kernels/index.ts';
+import { simdKernels, simdSupported } from '../core/kernels/simd.ts';
 
 export interface FeatureProbes {
   simd(): boolean | Promise<boolean>;
@@ -21,33 +22,9 @@ export interface FeatureProbes {
 export const SIMULATE_NO_SIMD_ENV = 'WEIGHTINIT_SIMULATE_NO_SIMD';
 export const MIN_NODE_MAJOR = 20;
 
-// i32.const 0; i8x16.splat; i8x16.popcnt: the module wasm-feature-detect uses to detect SIMD.
-const SIMD_PROBE_MODULE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
-
-const SIMD_MODULE_URL = new URL('../core/kernels/simd.ts', import.meta.url);
-
-/** The SIMD kernel module, when it has been written (another part of the codebase); undefined otherwise. */
-export async function loadSimdModule(): Promise<Record<string, unknown> | undefined> {
-  if (!fs.existsSync(SIMD_MODULE_URL)) return undefined;
-  return (await import(SIMD_MODULE_URL.href)) as Record<string, unknown>;
-}
-
-/** SIMD kernels from src/core/kernels/simd.ts, whichever way that module offers them; undefined if none. */
-export async function loadSimdKernels(): Promise<Kernels | undefined> {
-  const mod = await loadSimdModule();
-  if (!mod) return undefined;
-  for (const name of ['loadSimdKernels', 'createSimdKernels', 'simdKernels']) {
-    const v = mod[name];
-    if (typeof v === 'function') return (await (v as () => Kernels | Promise<Kernels>)()) ?? undefined;
-    if (v && typeof v === 'object') return v as Kernels;
-  }
-  return undefined;
-}
-
-async function simdSupported(): Promise<boolean> {
-  const mod = await loadSimdModule();
-  if (mod && typeof mod.simdSupported === 'function') return Boolean(await (mod.simdSupported as () => unknown)());
-  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE_MODULE);
+/** The SIMD kernels, or undefined when this host cannot run them. */
+export function loadSimdKernels(): Kernels | undefined {
+  return simdKernels ?? undefined;
 }
 
 function cgroupLimit(): number | undefined {
@@ -63,7 +40,7 @@ function cgroupLimit(): number | undefined {
 }
 
 export const hostProbes: FeatureProbes = {
-  simd: simdSupported,
+  simd: () => simdSupported(),
   async workerThreads() {
     try {
       const wt = await import('node:worker_threads');

@@ -1,20 +1,20 @@
 /**
  * Loaded by each pool worker before it takes work (PoolOptions.kernelInit): selects the same kernels
- * as the main thread (mode passed in this module's URL query, `?mode=simd|scalar`) and runs the same
- * kernel self-test; a failure makes the worker fail its bootstrap, so it never takes work.
+ * as the main thread and runs the same kernel self-test; a failure makes the worker fail its
+ * bootstrap, so it never takes work. One entry module per mode (worker-kernels/simd.mjs, scalar.mjs):
+ * the pool hands workers a module URL only.
  */
 import { scalarKernels, setKernels } from '../core/kernels/index.ts';
 import { loadSimdKernels } from './features.ts';
 import { runSelfTest } from './selftest.ts';
 
 export function workerKernelsUrl(mode: 'simd' | 'scalar'): string {
-  return new URL(`./worker-kernels.ts?mode=${mode}`, import.meta.url).href;
+  return new URL(`./worker-kernels/${mode}.mjs`, import.meta.url).href;
 }
 
-export async function initKernels(): Promise<void> {
-  const mode = new URL(import.meta.url).searchParams.get('mode') ?? 'scalar';
+export async function initWorkerKernels(mode: 'simd' | 'scalar'): Promise<void> {
   if (mode === 'simd') {
-    const k = await loadSimdKernels();
+    const k = loadSimdKernels();
     if (!k) throw new Error('main thread uses SIMD kernels but this worker could not load them');
     setKernels('simd', k);
   } else setKernels('scalar', scalarKernels);

@@ -34,7 +34,7 @@ export const featuresPhase: InitPhase = {
       setKernels('scalar', scalarKernels);
       warnings.push(SIMD_FALLBACK_WARNING);
     } else {
-      const k = await loadSimdKernels();
+      const k = loadSimdKernels();
       if (k) { setKernels('simd', k); mode = 'simd'; } else setKernels('scalar', scalarKernels);
     }
     ctx.services.kernelMode = mode;
