@@ -49,14 +49,21 @@ export function setKey(k0: u32, k1: u32): void {
   let b0 = v128.xor(hiB, key0), b1 = i32x4.splat(0);
   let b2 = v128.xor(v128.xor(mulhi(loB, m0), stream), key1), b3 = i32x4.mul(loB, m0);
   for (let k: usize = ROUND_KEYS + 32; k < ROUND_KEYS + 320; k += 32) {
-    // (hi0, lo0) = mulhilo(M0, c0), (hi1, lo1) = mulhilo(M1, c2); c = (hi1^c1^k0, lo1, hi0^c3^k1, lo0)
-    const ah0 = mulhi(a0, m0), bh0 = mulhi(b0, m0), ah1 = mulhi(a2, m1), bh1 = mulhi(b2, m1);
-    const al0 = i32x4.mul(a0, m0), bl0 = i32x4.mul(b0, m0);
+    // (hi0, lo0) = mulhilo(M0, c0), (hi1, lo1) = mulhilo(M1, c2); c = (hi1^c1^k0, lo1, hi0^c3^k1, lo0).
+    // 64-bit products of lanes 0,1 (x) and 2,3 (y); one shuffle gathers the high words, one the low.
+    const ax = i64x2.extmul_low_i32x4_u(a0, m0), ay = i64x2.extmul_high_i32x4_u(a0, m0);
+    const bx = i64x2.extmul_low_i32x4_u(b0, m0), by = i64x2.extmul_high_i32x4_u(b0, m0);
+    const cx = i64x2.extmul_low_i32x4_u(a2, m1), cy = i64x2.extmul_high_i32x4_u(a2, m1);
+    const dx = i64x2.extmul_low_i32x4_u(b2, m1), dy = i64x2.extmul_high_i32x4_u(b2, m1);
     const k0 = v128.load(k), k1 = v128.load(k, 16);
-    a0 = v128.xor(v128.xor(ah1, a1), k0); b0 = v128.xor(v128.xor(bh1, b1), k0);
-    a1 = i32x4.mul(a2, m1); b1 = i32x4.mul(b2, m1);
-    a2 = v128.xor(v128.xor(ah0, a3), k1); b2 = v128.xor(v128.xor(bh0, b3), k1);
-    a3 = al0; b3 = bl0;
+    a0 = v128.xor(v128.xor(i32x4.shuffle(cx, cy, 1, 3, 5, 7), a1), k0);
+    b0 = v128.xor(v128.xor(i32x4.shuffle(dx, dy, 1, 3, 5, 7), b1), k0);
+    a1 = i32x4.shuffle(cx, cy, 0, 2, 4, 6);
+    b1 = i32x4.shuffle(dx, dy, 0, 2, 4, 6);
+    a2 = v128.xor(v128.xor(i32x4.shuffle(ax, ay, 1, 3, 5, 7), a3), k1);
+    b2 = v128.xor(v128.xor(i32x4.shuffle(bx, by, 1, 3, 5, 7), b3), k1);
+    a3 = i32x4.shuffle(ax, ay, 0, 2, 4, 6);
+    b3 = i32x4.shuffle(bx, by, 0, 2, 4, 6);
   }
   storeTransposed(a0, a1, a2, a3, ptr);
   storeTransposed(b0, b1, b2, b3, ptr + 64);
