@@ -19,6 +19,7 @@ import { registerProblemHandlers } from './problems.ts';
 import { healthPlugin, type ReadinessSource } from './plugins/health.ts';
 import { metricsPlugin, type MetricsOptions } from './plugins/metrics.ts';
 import { overloadPlugin } from './plugins/overload.ts';
+import { securityPlugin, securityServerOptions } from './plugins/security.ts';
 
 export interface AppDeps {
   pool?: WorkerPool;
@@ -32,9 +33,11 @@ export interface AppDeps {
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: config.logLevel },
+    // A caller's logger instance (the server's pino) replaces the default one; Fastify refuses both.
+    ...(deps.fastify && ('loggerInstance' in deps.fastify || 'logger' in deps.fastify) ? {} : { logger: { level: config.logLevel } }),
     bodyLimit: config.maxBodyBytes,
     // Query strings: plain key=value; repeated keys become arrays, which the schemas reject by name.
+    ...securityServerOptions(config), // issue 8: size limits, proto poisoning, request timeout, router errors
     ...deps.fastify,
   });
 
@@ -47,6 +50,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   registerMsgpackBodies(app, config);
 
   // --- cross-cutting plugins (issue 5: health, metrics, overload) go here, before the routes ---
+  await app.register(securityPlugin, { config }); // issue 8: input caps, CORS, rate limit, auth, slow readers
   await app.register(healthPlugin, { startup: deps.readiness as ReadinessSource | undefined });
   await app.register(metricsPlugin, { pool, startup: deps.readiness as MetricsOptions['startup'], ...(deps.metrics as MetricsOptions | undefined) });
   await app.register(overloadPlugin, { config });

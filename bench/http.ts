@@ -1,0 +1,136 @@
+/**
+ * `npm run bench:http`: the service against the serving limit of this machine, measured in one run.
+ *
+ *   throughput: GB/s for a 256 MiB float32 normal tensor from the real service (`weightinit serve`,
+ *     all startup phases, its kernels and pool) vs a bare node:http server sending a prefilled 256 MiB
+ *     Buffer. Target: >= 60%.
+ *   small: requests/s and p50/p99 latency (autocannon) for a 4096-element float32 tensor vs a Fastify
+ *     route returning the same 16 KiB from memory. Target: >= 50%.
+ *
+ * Each server runs in its own child process; the client runs here. Both sides of a comparison are
+ * measured the same way, interleaved, best of N. The service runs with LOG_LEVEL=warn (per-request
+ * info logs would be measured otherwise; say so when quoting figures).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+// autocannon ships no types; only what this bench uses.
+type Cannon = (o: { url: string; connections: number; duration: number; pipelining: number }) => Promise<{
+  requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number }>;
+const autocannonModule = 'autocannon';
+const autocannon = ((await import(autocannonModule)) as { default: Cannon }).default;
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIG_ELEMENTS = 64 * 1024 * 1024; // 256 MiB of float32
+const BIG_PATH = `/v1/tensors?scheme=normal&shape=${BIG_ELEMENTS}&seed=1`;
+const SMALL_PATH = '/v1/tensors?scheme=normal&shape=4096&seed=1';
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+
+// ---- child roles -------------------------------------------------------------------------------
+const role = process.argv[2];
+if (role === '--bare') {
+  const body = Buffer.alloc(BIG_ELEMENTS * 4, 7);
+  const server = http.createServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }); res.end(body); });
+  server.listen(0, '127.0.0.1', () => console.log(`PORT ${(server.address() as { port: number }).port}`));
+} else if (role === '--memory') {
+  const { default: Fastify } = await import('fastify');
+  const bytes = Buffer.from(process.argv[3]!, 'base64');
+  const app = Fastify({ logger: false });
+  app.get('/v1/tensors', async (_req, reply) => reply.type('application/octet-stream').send(bytes));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  console.log(`PORT ${(app.server.address() as { port: number }).port}`);
+} else {
+  await main();
+}
+
+// ---- parent ------------------------------------------------------------------------------------
+/** Starts a child; resolves with its port (printed as "PORT n", or the `knownPort` once it is set). */
+function startChild(args: string[], env: NodeJS.ProcessEnv = {}, knownPort?: number): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    if (knownPort !== undefined) resolve({ child, port: knownPort });
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out.slice(-2000)}`)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = http.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+  });
+}
+
+async function waitReady(port: number, path: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((r) => http.get({ port, host: '127.0.0.1', path }, (res) => { res.resume(); r(res.statusCode === 200); }).on('error', () => r(false)));
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server on ${port} never answered ${path}`);
+}
+
+function fetchAll(port: number, path: string): Promise<{ bytes: number; seconds: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    http.get({ port, host: '127.0.0.1', path }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => { bytes += c.length; });
+      res.on('end', () => resolve({ bytes, seconds: (performance.now() - t0) / 1000 }));
+    }).on('error', reject);
+  });
+}
+
+function fetchBody(port: number, path: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    http.get({ port, host: '127.0.0.1', path }, (res) => { const parts: Buffer[] = []; res.on('data', (c: Buffer) => parts.push(c)); res.on('end', () => resolve(Buffer.concat(parts))); }).on('error', reject);
+  });
+}
+
+async function cannon(port: number, path: string) {
+  const r = await autocannon({ url: `http://127.0.0.1:${port}${path}`, connections: CONNECTIONS, duration: SECONDS, pipelining: 1 });
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`autocannon: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+}
+
+async function main() {
+  console.log(`bench:http on ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), node ${process.version}`);
+  const servicePort = await freePort();
+  const service = await startChild(['src/cli.ts', 'serve'], { PORT: String(servicePort), HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, servicePort);
+  await waitReady(service.port, SMALL_PATH);
+  const bare = await startChild(['bench/http.ts', '--bare']);
+  const small = await fetchBody(service.port, SMALL_PATH);
+  const memory = await startChild(['bench/http.ts', '--memory', small.toString('base64')]);
+  const children = [service.child, bare.child, memory.child];
+  try {
+    // Throughput: interleave service and bare, best of REPS each.
+    let bestService = 0, bestBare = 0;
+    for (let i = 0; i < REPS; i++) {
+      const s = await fetchAll(service.port, BIG_PATH);
+      const b = await fetchAll(bare.port, '/');
+      if (s.bytes !== BIG_ELEMENTS * 4 || b.bytes !== BIG_ELEMENTS * 4) throw new Error('short body');
+      bestService = Math.max(bestService, s.bytes / s.seconds / 1e9);
+      bestBare = Math.max(bestBare, b.bytes / b.seconds / 1e9);
+      console.log(`  rep ${i + 1}: service ${(s.bytes / s.seconds / 1e9).toFixed(3)} GB/s, bare ${(b.bytes / b.seconds / 1e9).toFixed(3)} GB/s`);
+    }
+    // Small tensors.
+    await cannon(service.port, SMALL_PATH); // warm-up (also JIT)
+    const svc = await cannon(service.port, SMALL_PATH);
+    const mem = await cannon(memory.port, '/v1/tensors');
+    const gbRatio = bestService / bestBare, rpsRatio = svc.rps / mem.rps;
+    console.log('');
+    console.log(`256 MiB float32 normal: service ${bestService.toFixed(3)} GB/s vs bare node:http ${bestBare.toFixed(3)} GB/s -> ${(100 * gbRatio).toFixed(1)}% (target >= 60%)`);
+    console.log(`4096-element float32:   service ${svc.rps.toFixed(0)} req/s (p50 ${svc.p50} ms, p99 ${svc.p99} ms) vs in-memory Fastify ${mem.rps.toFixed(0)} req/s (p50 ${mem.p50} ms, p99 ${mem.p99} ms) -> ${(100 * rpsRatio).toFixed(1)}% (target >= 50%)`);
+    console.log(JSON.stringify({ bench: 'http', gbps: { service: bestService, bare: bestBare, ratio: gbRatio }, small: { service: svc, memory: mem, ratio: rpsRatio }, connections: CONNECTIONS, seconds: SECONDS }));
+  } finally {
+    for (const c of children) c?.kill('SIGTERM');
+  }
+}
