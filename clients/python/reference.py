@@ -4,7 +4,8 @@ weightinit reference reimplementation in numpy (no service needed).
 Written from the specification (docs/determinism.md) to prove it is complete: given a recipe it
 regenerates the exact bytes the service sends, for the float32 random scheme families (uniform,
 normal, truncated normal, and the variance-scaling family built on them: kaiming / xavier / lecun /
-variance_scaling), for any slice.
+variance_scaling / caffe xavier and msra, plus the torch.*, keras.* and jax.* namespaces of these and
+the torch module defaults nn.Linear / nn.Conv weight and bias), for any slice.
 
 Arithmetic rules this file follows (they are what makes the bits match):
 - Philox4x32-10 in uint64 numpy arithmetic (products of two uint32 fit exactly in uint64).
@@ -329,7 +330,7 @@ def framework_fans(shape: Sequence[int], rule: str, in_axes=None, out_axes=None,
         rf = math.prod(shape[2:])
         return shape[1] * rf, shape[0] * rf
     if rule == "keras":
-        if in_axes and out_axes:
+        if in_axes is not None and out_axes is not None:   # [] counts as given (product 1)
             return (math.prod(shape[a] for a in _norm_axes(shape, in_axes)),
                     math.prod(shape[a] for a in _norm_axes(shape, out_axes)))
         if rank == 0:
@@ -364,7 +365,7 @@ def scheme_fans(shape, layout: str, rule: str, fan_in=None, fan_out=None, in_axe
     if fan_in is not None and fan_out is not None:
         return fan_in, fan_out
     native = {"torch": "torch", "keras": "keras", "jax": "keras", "tfjs": "keras", "caffe": "caffe"}[rule]
-    if in_axes or out_axes or batch_axes:
+    if in_axes is not None or out_axes is not None or batch_axes is not None:
         f = framework_fans(shape, "keras" if rule == "keras" else "jax", in_axes, out_axes, batch_axes)
     elif native == layout:
         f = framework_fans(shape, rule)
@@ -464,11 +465,18 @@ SCHEME_LAYOUT = {"xavier_caffe": "caffe", "msra": "caffe", "msra_caffe2": "caffe
 
 
 def canonical_scheme(scheme: str) -> str:
+    """Canonical catalogue name of a scheme name or alias (case-insensitive)."""
     s = scheme.lower()
+    if s in _FRAMEWORK_LOOKUP:
+        return _FRAMEWORK_LOOKUP[s]
     s = SCHEME_ALIASES.get(s, s)
     if s not in SCHEME_DEFAULTS:
         raise NotImplementedError(f"reference.py does not implement scheme {scheme!r}")
     return s
+
+
+def scheme_defaults(name: str) -> dict:
+    return dict(FRAMEWORK_SCHEMES[name][1]) if name in FRAMEWORK_SCHEMES else dict(SCHEME_DEFAULTS[name])
 
 
 def _scheme_values(s: str, p: dict, shape, layout: str, fan_in, fan_out, key, idx) -> np.ndarray:
@@ -512,6 +520,123 @@ def _scheme_values(s: str, p: dict, shape, layout: str, fan_in, fan_out, key, id
     if s == "msra_caffe2_legacy":
         return variance_field(key, idx, _ratio(2 / 3, fans("caffe")[0]), "uniform")
     raise NotImplementedError(f"reference.py does not implement scheme {s!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Framework namespaces (torch.*, keras.*, jax.*): the framework's defaults and fan function
+# ---------------------------------------------------------------------------------------------
+_LINEAR_GAIN = calculate_gain("leaky_relu", math.sqrt(5))  # kaiming_uniform_(a=sqrt(5)) of nn.Linear / nn.ConvNd
+
+
+def _torch_default_weight(p, fans, key, idx):
+    fi = fans("torch")[0]
+    b = _LINEAR_GAIN * math.sqrt(3 / fi) if fi > 0 else 0.0
+    return uniform_f32(key, idx, -b, b)
+
+
+def _torch_default_bias(p, fans, key, idx):
+    fi = fans.explicit_fan_in
+    if fi is None:
+        raise ValueError("fan_in (of the weight) is required for a torch default bias")
+    b = 1 / math.sqrt(fi) if fi > 0 else 0.0
+    return uniform_f32(key, idx, -b, b)
+
+
+def _torch_kaiming(dist):
+    def f(p, fans, key, idx):
+        g = calculate_gain(p["nonlinearity"], p["a"])
+        fi, fo = fans("torch")
+        return variance_field(key, idx, g * g * _ratio(1, fi if p["mode"] == "fan_in" else fo), dist)
+    return f
+
+
+def _torch_xavier(dist):
+    def f(p, fans, key, idx):
+        fi, fo = fans("torch")
+        return variance_field(key, idx, p["gain"] ** 2 * _ratio(2, fi + fo), dist)
+    return f
+
+
+_KERAS_DIST = {"truncated_normal": "truncated_normal", "normal": "truncated_normal", "untruncated_normal": "normal", "uniform": "uniform"}
+
+
+def _keras_n(p, fans, mode):
+    return max(1, fan_of(fans("keras", in_axes=p["input_axes"], out_axes=p["output_axes"]), mode))
+
+
+def _keras_vs(scale, mode, dist):
+    return lambda p, fans, key, idx: variance_field(key, idx, scale / _keras_n(p, fans, mode), dist)
+
+
+def _jax_fan(p, fans, mode):
+    return fan_of(fans("jax", in_axes=p["in_axis"], out_axes=p["out_axis"], batch_axes=p["batch_axis"]), mode)
+
+
+def _jax_vs(scale, mode, dist):
+    return lambda p, fans, key, idx: variance_field(key, idx, _ratio(scale, _jax_fan(p, fans, mode)), dist)
+
+
+_KAIMING_T = {"a": 0.0, "mode": "fan_in", "nonlinearity": "leaky_relu"}
+_KERAS_AXES = {"input_axes": None, "output_axes": None}
+_JAX_AXES = {"in_axis": None, "out_axis": None, "batch_axis": None}
+
+# name -> (aliases, defaults, native layout, values(p, fans, key, idx))
+FRAMEWORK_SCHEMES: dict[str, tuple] = {
+    "torch.uniform_": (["torch.nn.init.uniform_", "torch.uniform", "torch.nn.init.uniform"], {"a": 0.0, "b": 1.0}, "torch",
+                       lambda p, fans, key, idx: uniform_f32(key, idx, p["a"], p["b"])),
+    "torch.normal_": (["torch.nn.init.normal_", "torch.normal", "torch.nn.init.normal"], {"mean": 0.0, "std": 1.0}, "torch",
+                      lambda p, fans, key, idx: normal_f32(key, idx, p["mean"], p["std"])),
+    "torch.trunc_normal_": (["torch.nn.init.trunc_normal_"], {"mean": 0.0, "std": 1.0, "a": -2.0, "b": 2.0}, "torch",
+                            lambda p, fans, key, idx: trunc_normal_f32(key, idx, p["mean"], p["std"], p["a"], p["b"])),
+    "torch.xavier_uniform_": (["torch.nn.init.xavier_uniform_", "torch.xavier_uniform", "torch.nn.init.xavier_uniform"], {"gain": 1.0}, "torch", _torch_xavier("uniform")),
+    "torch.xavier_normal_": (["torch.nn.init.xavier_normal_", "torch.xavier_normal", "torch.nn.init.xavier_normal"], {"gain": 1.0}, "torch", _torch_xavier("normal")),
+    "torch.kaiming_uniform_": (["torch.nn.init.kaiming_uniform_", "torch.kaiming_uniform", "torch.nn.init.kaiming_uniform"], _KAIMING_T, "torch", _torch_kaiming("uniform")),
+    "torch.kaiming_normal_": (["torch.nn.init.kaiming_normal_", "torch.kaiming_normal", "torch.nn.init.kaiming_normal"], _KAIMING_T, "torch", _torch_kaiming("normal")),
+    "torch.nn.Linear.weight": (["torch.Linear.weight"], {}, "torch", _torch_default_weight),
+    "torch.nn.Conv.weight": (["torch.Conv.weight", "torch.nn.Conv2d.weight", "torch.Conv2d.weight"], {}, "torch", _torch_default_weight),
+    "torch.nn.Linear.bias": (["torch.Linear.bias"], {}, "torch", _torch_default_bias),
+    "torch.nn.Conv.bias": (["torch.Conv.bias", "torch.nn.Conv2d.bias", "torch.Conv2d.bias"], {}, "torch", _torch_default_bias),
+    "keras.RandomNormal": (["keras.random_normal", "keras.normal"], {"mean": 0.0, "stddev": 0.05}, "torch",
+                           lambda p, fans, key, idx: normal_f32(key, idx, p["mean"], p["stddev"])),
+    "keras.RandomUniform": (["keras.random_uniform", "keras.uniform"], {"minval": -0.05, "maxval": 0.05}, "torch",
+                            lambda p, fans, key, idx: uniform_f32(key, idx, p["minval"], p["maxval"])),
+    "keras.TruncatedNormal": (["keras.truncated_normal"], {"mean": 0.0, "stddev": 0.05}, "torch",
+                              lambda p, fans, key, idx: trunc_normal_f32(key, idx, p["mean"], p["stddev"],
+                                                                         p["mean"] - 2 * p["stddev"], p["mean"] + 2 * p["stddev"])),
+    "keras.VarianceScaling": (["keras.variance_scaling"], {"scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal", **_KERAS_AXES}, "keras",
+                              lambda p, fans, key, idx: variance_field(key, idx, p["scale"] / _keras_n(p, fans, p["mode"]), _KERAS_DIST[p["distribution"]])),
+    "keras.GlorotUniform": (["keras.glorot_uniform"], _KERAS_AXES, "keras", _keras_vs(1, "fan_avg", "uniform")),
+    "keras.GlorotNormal": (["keras.glorot_normal"], _KERAS_AXES, "keras", _keras_vs(1, "fan_avg", "truncated_normal")),
+    "keras.HeUniform": (["keras.he_uniform"], _KERAS_AXES, "keras", _keras_vs(2, "fan_in", "uniform")),
+    "keras.HeNormal": (["keras.he_normal"], _KERAS_AXES, "keras", _keras_vs(2, "fan_in", "truncated_normal")),
+    "keras.LecunUniform": (["keras.lecun_uniform"], _KERAS_AXES, "keras", _keras_vs(1, "fan_in", "uniform")),
+    "keras.LecunNormal": (["keras.lecun_normal"], _KERAS_AXES, "keras", _keras_vs(1, "fan_in", "truncated_normal")),
+    "jax.uniform": ([], {"scale": 0.01}, "torch", lambda p, fans, key, idx: uniform_f32(key, idx, 0.0, p["scale"])),
+    "jax.normal": ([], {"stddev": 0.01}, "torch", lambda p, fans, key, idx: normal_f32(key, idx, 0.0, p["stddev"])),
+    "jax.truncated_normal": ([], {"stddev": 0.01, "lower": -2.0, "upper": 2.0}, "torch",
+                             lambda p, fans, key, idx: trunc_normal_f32(key, idx, 0.0, p["stddev"], p["lower"] * p["stddev"], p["upper"] * p["stddev"])),
+    "jax.variance_scaling": ([], {"scale": None, "mode": None, "distribution": None, **_JAX_AXES}, "keras",
+                             lambda p, fans, key, idx: variance_field(key, idx, _ratio(p["scale"], _jax_fan(p, fans, p["mode"])), p["distribution"])),
+    "jax.glorot_uniform": (["jax.xavier_uniform"], _JAX_AXES, "keras", _jax_vs(1, "fan_avg", "uniform")),
+    "jax.glorot_normal": (["jax.xavier_normal"], _JAX_AXES, "keras", _jax_vs(1, "fan_avg", "truncated_normal")),
+    "jax.he_uniform": (["jax.kaiming_uniform"], _JAX_AXES, "keras", _jax_vs(2, "fan_in", "uniform")),
+    "jax.he_normal": (["jax.kaiming_normal"], _JAX_AXES, "keras", _jax_vs(2, "fan_in", "truncated_normal")),
+    "jax.lecun_uniform": ([], _JAX_AXES, "keras", _jax_vs(1, "fan_in", "uniform")),
+    "jax.lecun_normal": ([], _JAX_AXES, "keras", _jax_vs(1, "fan_in", "truncated_normal")),
+}
+_FRAMEWORK_LOOKUP = {n.lower(): n for n in FRAMEWORK_SCHEMES}
+_FRAMEWORK_LOOKUP.update({a.lower(): n for n, entry in FRAMEWORK_SCHEMES.items() for a in entry[0]})
+
+
+class _Fans:
+    """fans(rule, **axes) with the recipe's layout and explicit fans bound; explicit_fan_in for biases."""
+
+    def __init__(self, shape, layout, fan_in, fan_out):
+        self.shape, self.layout, self.explicit_fan_in, self.explicit_fan_out = shape, layout, fan_in, fan_out
+
+    def __call__(self, rule, **axes):
+        return scheme_fans(self.shape, self.layout, rule, self.explicit_fan_in, self.explicit_fan_out, **axes)
+
 
 
 def parse_slice(text: str | None, shape: Sequence[int]) -> list[tuple[int, int]]:
@@ -578,12 +703,18 @@ def generate(scheme: str, shape: Iterable[int], seed: int = 0, name: str = "", d
     idx = slice_indices(shape, slc)
     key = derive_key(int(seed), name)
     s = canonical_scheme(scheme)
-    unknown = set(params or {}) - set(SCHEME_DEFAULTS[s])
+    defaults = scheme_defaults(s)
+    unknown = set(params or {}) - set(defaults)
     if unknown:
         raise ValueError(f"unknown parameters for {s}: {sorted(unknown)}")
-    p = {**SCHEME_DEFAULTS[s], **(params or {})}
-    lay = canonical_layout(layout if layout is not None else SCHEME_LAYOUT.get(s, "torch"))
-    vals = _scheme_values(s, p, shape, lay, fan_in, fan_out, key, idx)
+    p = {**defaults, **(params or {})}
+    if s in FRAMEWORK_SCHEMES:
+        _, _, native, values = FRAMEWORK_SCHEMES[s]
+        lay = canonical_layout(layout if layout is not None else native)
+        vals = values(p, _Fans(shape, lay, fan_in, fan_out), key, idx)
+    else:
+        lay = canonical_layout(layout if layout is not None else SCHEME_LAYOUT.get(s, "torch"))
+        vals = _scheme_values(s, p, shape, lay, fan_in, fan_out, key, idx)
     if scale != 1:
         vals = (vals * F(scale)).astype(np.float32)
     out_shape = [b - a for a, b in slc] if slc is not None else shape

@@ -67,6 +67,40 @@ RECIPES = [
     dict(scheme="msra", shape=[16, 8, 3, 3], seed=15, params={"variance_norm": "average"}),
     dict(scheme="msra_caffe2", shape=[16, 8, 3, 3], seed=15),
     dict(scheme="msra_caffe2_legacy", shape=[16, 8, 3, 3], seed=15),
+    # framework namespaces: their own defaults and fan functions
+    dict(scheme="torch.uniform_", shape=[100], seed=19, params={"a": -1, "b": 3}),
+    dict(scheme="torch.nn.init.normal_", shape=[100], seed=19, params={"std": 0.02}),
+    dict(scheme="torch.trunc_normal_", shape=[1000], seed=19, params={"std": 0.02, "a": -0.04, "b": 0.04}),
+    dict(scheme="torch.xavier_uniform_", shape=[64, 32, 3], seed=19),
+    dict(scheme="torch.xavier_normal_", shape=[64, 32], seed=19, params={"gain": 2}),
+    dict(scheme="torch.kaiming_uniform_", shape=[64, 32, 5, 5], seed=19, params={"a": 2.23606797749979}),
+    dict(scheme="torch.kaiming_normal_", shape=[64, 32], seed=19, params={"mode": "fan_out", "nonlinearity": "relu"}),
+    dict(scheme="torch.nn.Linear.weight", shape=[256, 784], seed=20, name="0.weight"),
+    dict(scheme="torch.nn.Linear.bias", shape=[256], seed=20, name="0.bias", fan_in=784),
+    dict(scheme="torch.nn.Conv.weight", shape=[16, 3, 5, 5], seed=20, name="conv1.weight"),
+    dict(scheme="torch.nn.Conv.bias", shape=[16], seed=20, name="conv1.bias", fan_in=75),
+    dict(scheme="keras.RandomNormal", shape=[50], seed=21),
+    dict(scheme="keras.RandomUniform", shape=[50], seed=21),
+    dict(scheme="keras.TruncatedNormal", shape=[5000], seed=21, params={"mean": 1, "stddev": 0.5}),
+    dict(scheme="keras.VarianceScaling", shape=[3, 3, 16, 32], seed=21, params={"scale": 2, "mode": "fan_avg", "distribution": "normal"}),
+    dict(scheme="keras.VarianceScaling", shape=[4, 6, 8], seed=21, params={"distribution": "untruncated_normal", "input_axes": [0, 1], "output_axes": [2]}),
+    dict(scheme="keras.GlorotUniform", shape=[784, 256], seed=21, name="dense/kernel"),
+    dict(scheme="keras.GlorotNormal", shape=[3, 3, 16, 32], seed=21),
+    dict(scheme="keras.HeUniform", shape=[10, 20], seed=21),
+    dict(scheme="keras.HeNormal", shape=[10, 20], seed=21, layout="torch"),
+    dict(scheme="keras.LecunUniform", shape=[7], seed=21),
+    dict(scheme="keras.LecunNormal", shape=[], seed=21),
+    dict(scheme="jax.uniform", shape=[100], seed=22),
+    dict(scheme="jax.normal", shape=[100], seed=22, params={"stddev": 1}),
+    dict(scheme="jax.truncated_normal", shape=[1000], seed=22, params={"lower": -1, "upper": 3}),
+    dict(scheme="jax.variance_scaling", shape=[5, 6, 7], seed=22, params={"scale": 2, "mode": "fan_geo_avg", "distribution": "normal", "in_axis": [0], "out_axis": [1]}),
+    dict(scheme="jax.variance_scaling", shape=[5, 6, 7], seed=22, params={"scale": 0.5, "mode": "fan_out", "distribution": "truncated_normal", "batch_axis": [0]}),
+    dict(scheme="jax.glorot_uniform", shape=[3, 3, 8, 16], seed=22),
+    dict(scheme="jax.glorot_normal", shape=[32, 64], seed=22),
+    dict(scheme="jax.he_uniform", shape=[32, 64], seed=22),
+    dict(scheme="jax.he_normal", shape=[32, 64], seed=22),
+    dict(scheme="jax.lecun_uniform", shape=[32, 64], seed=22),
+    dict(scheme="jax.lecun_normal", shape=[2, 32, 64], seed=22),
     # slices (values of the same region of the full tensor; fans from the full shape)
     dict(scheme="normal", shape=[8, 9, 10], seed=3, slice="1:3,:,4:7"),
     dict(scheme="kaiming_uniform", shape=[512, 256], seed=3, slice="100:200,5:6"),
@@ -111,18 +145,17 @@ class ReferenceReproducesService(unittest.TestCase):
 
     def test_families_covered(self):
         """Every canonical float32 random scheme family of the catalogue is exercised above."""
-        with urllib.request.urlopen(URL + "/v1/schemes?framework=weightinit") as res:
-            catalogue = json.loads(res.read())["schemes"]
-        implemented = {n for n in ref.SCHEME_DEFAULTS}
-        served = {s["name"] for s in catalogue}
-        self.assertTrue(implemented <= served, f"reference knows schemes the service lacks: {implemented - served}")
+        with urllib.request.urlopen(URL + "/v1/schemes") as res:
+            catalogue = {s["name"]: s for s in json.loads(res.read())["schemes"]}
+        implemented = set(ref.SCHEME_DEFAULTS) | set(ref.FRAMEWORK_SCHEMES)
+        self.assertTrue(implemented <= set(catalogue), f"reference knows schemes the service lacks: {implemented - set(catalogue)}")
         tested = {ref.canonical_scheme(r["scheme"]) for r in RECIPES}
         self.assertEqual(tested, implemented)
-        # defaults in reference.py must be the catalogue's
-        for s in catalogue:
-            if s["name"] in implemented:
-                served_defaults = {k: v.get("default") for k, v in s["params"].items()}
-                self.assertEqual(served_defaults, ref.SCHEME_DEFAULTS[s["name"]], s["name"])
+        canonical_random = {n for n, s in catalogue.items() if s["framework"] == "weightinit" and s["family"] in ("random", "variance_scaling")}
+        self.assertEqual(canonical_random - implemented, {"uniform_int"}, "every canonical float32 random family is reimplemented")
+        for name in implemented:  # defaults in reference.py must be the catalogue's
+            served_defaults = {k: v.get("default") for k, v in catalogue[name]["params"].items()}
+            self.assertEqual(served_defaults, ref.scheme_defaults(name), name)
 
     def test_key_derivation_and_philox(self):
         # Random123 known-answer vector, and the key's dependence on every byte of the name
