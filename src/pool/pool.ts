@@ -13,6 +13,8 @@ import type { PoolTask, SelfTestResult } from './tasks.ts';
 export interface PoolOptions {
   /** Module (URL or path) each worker imports before its self-test; its `initKernels`/default export is awaited. */
   kernelInit?: string;
+  /** Worker module (URL); tests substitute one that crashes on demand. Default ./worker.ts. */
+  workerFile?: string;
 }
 
 export interface WorkerPool {
@@ -31,14 +33,17 @@ export class AbortError extends Error {
   constructor(reason?: unknown) { super('The task has been aborted', { cause: reason }); }
 }
 
-export function createPool(config: Pick<Config, 'workers'>, options: PoolOptions = {}): WorkerPool {
+export function createPool(config: Pick<Config, 'workers'> & Partial<Pick<Config, 'workerHeapMb'>>, options: PoolOptions = {}): WorkerPool {
   const expectedSelfTest = selfTestDigest();
   const piscina = new Piscina({
-    filename: new URL('./worker.ts', import.meta.url).href,
+    filename: options.workerFile ?? new URL('./worker.ts', import.meta.url).href,
     minThreads: config.workers,
     maxThreads: config.workers,
     idleTimeout: 60_000,
     workerData: { expectedSelfTest, kernelInit: options.kernelInit },
+    // A worker over its heap limit dies alone (ERR_WORKER_OUT_OF_MEMORY): piscina rejects only its
+    // task and starts a replacement, instead of V8 aborting the whole process.
+    ...(config.workerHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: config.workerHeapMb } } : {}),
   });
   // A worker failing with no task attached would otherwise be an unhandled 'error' event.
   piscina.on('error', (e: unknown) => { process.emitWarning(`weightinit pool: ${(e as Error)?.message ?? e}`); });
