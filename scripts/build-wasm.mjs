@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = 'src/core/kernels/wasm/kernels.wasm';
-const { error, stderr } = await asc.main([
+const { error } = await asc.main([
   'src/core/kernels/assembly/index.ts',
   '--outFile', out,
   ...(process.env.WAT ? ['--textFile', '/tmp/kernels.wat'] : []), // WAT=1: readable text to inspect
@@ -23,7 +23,6 @@ const { error, stderr } = await asc.main([
   '--baseDir', root,
 ], { stdout: process.stdout, stderr: process.stderr });
 if (error) {
-  console.error(String(stderr ?? ''));
   console.error(error.message);
   process.exit(1);
 }

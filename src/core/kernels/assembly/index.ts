@@ -9,7 +9,7 @@
  */
 import { philoxGroup } from './philox';
 import { normalTailQuantileX4 } from './math32';
-import { normalTailQuantile64 } from './math64';
+import { normalTailQuantile64X4 } from './math64';
 import { k, F1, F_HALF, I_ONE, I_SIGN, D1, D2, D_HALF, L_SIGN } from './consts';
 
 export { setKey } from './philox';
@@ -153,8 +153,10 @@ export function truncNormalF32(bLo: u32, bHi: u32, stream: u32, groups: i32,
   return f64x2.add(f64x2.mul(h, f64x2.splat(4294967296)), l);
 }
 
-const TWO_M53: f64 = 1.1102230246251565e-16;
-const TWO_52: f64 = 4503599627370496;
+const TWO_M53: usize = memory.data<f64>([1.1102230246251565e-16, 1.1102230246251565e-16], 16);
+const TWO_M54: usize = memory.data<f64>([5.551115123125783e-17, 5.551115123125783e-17], 16);
+const TWO_52: usize = memory.data<f64>([4503599627370496, 4503599627370496], 16);
+const MANT52: usize = memory.data<u64>([0x000fffffffffffff, 0x000fffffffffffff], 16);
 const QMIN64: usize = memory.data<f64>([8.673617379884035e-19, 8.673617379884035e-19], 16);
 
 export function uniformF64(bLo: u32, bHi: u32, stream: u32, groups: i32, lo: f64, hi: f64): void {
@@ -163,7 +165,7 @@ export function uniformF64(bLo: u32, bHi: u32, stream: u32, groups: i32, lo: f64
   for (let p = bufferPtr(), end = p + (<usize>groups << 7); p < end; p += 128) {
     philoxGroup(cl, ch, st, p);
     for (let o: usize = 0; o < 128; o += 16) {
-      const u = f64x2.mul(top53(v128.load(p + o)), f64x2.splat(TWO_M53));
+      const u = f64x2.mul(top53(v128.load(p + o)), k(TWO_M53));
       const v = f64x2.add(vlo, f64x2.mul(u, span));
       v128.store(p + o, v128.bitselect(v, vlo, f64x2.lt(v, vhi)));
     }
@@ -173,18 +175,26 @@ export function uniformF64(bLo: u32, bHi: u32, stream: u32, groups: i32, lo: f64
   }
 }
 
+/** q = (2k + 1) * 2^-54 with k the low 52 bits of the pair (exact: 2^52 + k is a double with those mantissa bits). */
+// @ts-ignore: decorator
+@inline function normalQ64(pairs: v128): v128 {
+  const kf = f64x2.sub(v128.or(v128.and(pairs, k(MANT52)), k(TWO_52)), k(TWO_52));
+  return f64x2.mul(f64x2.add(f64x2.mul(kf, k(D2)), k(D1)), k(TWO_M54));
+}
+
 export function normalF64(bLo: u32, bHi: u32, stream: u32, groups: i32, mean: f64, std: f64): void {
   let cl = counterLo(bLo), ch = counterHi(bLo, bHi, cl);
   const st = i32x4.splat(stream), m = f64x2.splat(mean), s = f64x2.splat(std);
   for (let p = bufferPtr(), end = p + (<usize>groups << 7); p < end; p += 128) {
     philoxGroup(cl, ch, st, p);
-    for (let o: usize = 0; o < 128; o += 16) {
-      const pairs = wordPairs(v128.load(p + o));
-      // k = low 52 bits; 2^52 + k is exact as a double with those mantissa bits, so k converts exactly.
-      const kf = f64x2.sub(v128.or(v128.and(pairs, i64x2.splat(0x000fffffffffffff)), f64x2.splat(TWO_52)), f64x2.splat(TWO_52));
-      const q = f64x2.mul(f64x2.add(f64x2.mul(kf, f64x2.splat(2)), f64x2.splat(1)), f64x2.splat(5.551115123125783e-17));
-      const z = v128.xor(normalTailQuantile64(q), v128.and(pairs, k(L_SIGN)));
-      v128.store(p + o, f64x2.add(m, f64x2.mul(s, z)));
+    for (let b = p; b < p + 128; b += 64) { // two batches of 4 vectors
+      for (let o: usize = 0; o < 64; o += 16) v128.store(Q_SCRATCH + o, normalQ64(wordPairs(v128.load(b + o))));
+      normalTailQuantile64X4(Q_SCRATCH, Z_SCRATCH);
+      for (let o: usize = 0; o < 64; o += 16) {
+        // Sign from bit 31 of the hi word = bit 63 of the pair.
+        const z = v128.xor(k(Z_SCRATCH + o), v128.and(wordPairs(v128.load(b + o)), k(L_SIGN)));
+        v128.store(b + o, f64x2.add(m, f64x2.mul(s, z)));
+      }
     }
     const next = i32x4.add(cl, k(EIGHT));
     ch = i32x4.sub(ch, i32x4.lt_u(next, cl));
@@ -201,17 +211,23 @@ export function truncNormalF64(bLo: u32, bHi: u32, stream: u32, groups: i32,
   const half = k(D_HALF), one = k(D1), qmin = k(QMIN64);
   for (let p = bufferPtr(), end = p + (<usize>groups << 7); p < end; p += 128) {
     philoxGroup(cl, ch, st, p);
-    for (let o: usize = 0; o < 128; o += 16) {
-      // u = ((hi >>> 11) * 2^32 + lo + 0.5) * 2^-53: the + 0.5 rounds (54 bits), exactly as in scalar.ts.
-      const u = f64x2.mul(f64x2.add(top53(v128.load(p + o)), half), f64x2.splat(TWO_M53));
-      const pr = f64x2.add(vpa, f64x2.mul(u, span));
-      const lower = f64x2.lt(pr, half);
-      let q = v128.bitselect(pr, f64x2.sub(one, pr), lower);
-      q = v128.bitselect(qmin, q, f64x2.lt(q, qmin));
-      let z = v128.xor(normalTailQuantile64(q), v128.and(lower, k(L_SIGN)));
-      z = v128.bitselect(vlo, v128.bitselect(vhi, z, f64x2.gt(z, vhi)), f64x2.lt(z, vlo));
-      const v = f64x2.add(m, f64x2.mul(s, f64x2.mul(vsg, z)));
-      v128.store(p + o, v128.bitselect(va, v128.bitselect(vb, v, f64x2.gt(v, vb)), f64x2.lt(v, va)));
+    for (let bt = p; bt < p + 128; bt += 64) { // two batches of 4 vectors
+      for (let o: usize = 0; o < 64; o += 16) {
+        // u = ((hi >>> 11) * 2^32 + lo + 0.5) * 2^-53: the + 0.5 rounds (54 bits), exactly as in scalar.ts.
+        const u = f64x2.mul(f64x2.add(top53(v128.load(bt + o)), half), k(TWO_M53));
+        const pr = f64x2.add(vpa, f64x2.mul(u, span));
+        const lower = f64x2.lt(pr, half);
+        const q = v128.bitselect(pr, f64x2.sub(one, pr), lower);
+        v128.store(MASK_SCRATCH + o, lower);
+        v128.store(Q_SCRATCH + o, v128.bitselect(qmin, q, f64x2.lt(q, qmin)));
+      }
+      normalTailQuantile64X4(Q_SCRATCH, Z_SCRATCH);
+      for (let o: usize = 0; o < 64; o += 16) {
+        let z = v128.xor(k(Z_SCRATCH + o), v128.and(k(MASK_SCRATCH + o), k(L_SIGN)));
+        z = v128.bitselect(vlo, v128.bitselect(vhi, z, f64x2.gt(z, vhi)), f64x2.lt(z, vlo));
+        const v = f64x2.add(m, f64x2.mul(s, f64x2.mul(vsg, z)));
+        v128.store(bt + o, v128.bitselect(va, v128.bitselect(vb, v, f64x2.gt(v, vb)), f64x2.lt(v, va)));
+      }
     }
     const next = i32x4.add(cl, k(EIGHT));
     ch = i32x4.sub(ch, i32x4.lt_u(next, cl));
