@@ -4,6 +4,9 @@ import type { Key } from './rng/keys.ts';
 import { STREAM } from './rng/keys.ts';
 import { kernels } from './kernels/index.ts';
 import { truncParams } from './kernels/trunc.ts';
+import { RecipeError } from './errors.ts';
+
+export const TRUNC_MAX_SIGMA = 8;
 
 type Ctx = { key: Key; precision: 'f32' | 'f64' };
 
@@ -26,6 +29,11 @@ export function truncNormalField(ctx: Ctx, mean: number, std: number, a: number,
   const { key, precision } = ctx;
   if (std === 0) return constField(ctx, Math.min(Math.max(mean, a), b));
   const t = truncParams(mean, std, a, b);
+  // Beyond ~8.8 sigma the float quantile saturates (q is clamped to 2^-60) and every value would
+  // collapse onto one bound: refuse instead of serving a degenerate tensor.
+  if (t.hi < -TRUNC_MAX_SIGMA) {
+    throw new RecipeError('impossible', 'params', `the truncation interval [a, b] = [${a}, ${b}] lies entirely more than ${TRUNC_MAX_SIGMA} standard deviations from the mean; such a tensor cannot be sampled faithfully in float precision`, { mean, std, a, b });
+  }
   return precision === 'f64'
     ? { precision, fill: (s, n, out) => kernels().truncNormalF64(key, stream, s, n, t, out as Float64Array) }
     : { precision, fill: (s, n, out) => kernels().truncNormalF32(key, stream, s, n, t, out as Float32Array) };

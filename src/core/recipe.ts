@@ -112,8 +112,8 @@ export function canonicalize(input: RecipeInput): { recipe: CanonicalRecipe; def
   if (typeof params !== 'object' || Array.isArray(params)) throw new RecipeError('invalid', 'params', 'must be an object', params);
   const recipe: CanonicalRecipe = {
     scheme: def.name, shape, seed: parseSeed(input.seed).toString(), dtype, name, layout,
-    params: resolveParams(def, params as Record<string, unknown>),
-    scale: optNumber(input.scale, 'scale') ?? 1,
+    params: positiveZeros(resolveParams(def, params as Record<string, unknown>)),
+    scale: (optNumber(input.scale, 'scale') ?? 1) + 0,
   };
   const fi = optNumber(input.fan_in, 'fan_in', true), fo = optNumber(input.fan_out, 'fan_out', true);
   if (fi !== undefined) recipe.fan_in = fi;
@@ -121,6 +121,14 @@ export function canonicalize(input: RecipeInput): { recipe: CanonicalRecipe; def
   const sn = parseSpectralNorm(input.spectral_norm);
   if (sn !== undefined) recipe.spectral_norm = sn;
   return { recipe, def };
+}
+
+/** -0 and 0 serialize alike in JSON, so equal ids must mean equal values: normalize -0 to +0. */
+function positiveZeros<T>(v: T): T {
+  if (typeof v === 'number') return (v === 0 ? 0 : v) as T;
+  if (Array.isArray(v)) return v.map(positiveZeros) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, positiveZeros(x)])) as T;
+  return v;
 }
 
 /** Stable JSON: object keys sorted. */
