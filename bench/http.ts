@@ -43,8 +43,42 @@ if (role === '--bare') {
   app.get('/v1/tensors', async (_req, reply) => reply.type('application/octet-stream').send(bytes));
   await app.listen({ host: '127.0.0.1', port: 0 });
   console.log(`PORT ${(app.server.address() as { port: number }).port}`);
+} else if (role === '--crossover') {
+  await crossover();
 } else {
   await main();
+}
+
+/**
+ * `npm run bench:http -- --crossover`: latency of one request generated on the main thread vs on the
+ * pool, by tensor size (in-process, app.inject, sequential), to place WEIGHTINIT_MAIN_THREAD_MAX_BYTES.
+ */
+async function crossover() {
+  const { loadConfig } = await import('../src/config.ts');
+  const { buildApp } = await import('../src/http/app.ts');
+  const base = { LOG_LEVEL: 'silent', WEIGHTINIT_WORKERS: process.env.WEIGHTINIT_WORKERS ?? '2' };
+  const inline = await buildApp(loadConfig(base, { mainThreadMaxBytes: 2 ** 40 }));
+  const pooled = await buildApp(loadConfig(base, { mainThreadMaxBytes: 0 }));
+  console.log('bytes      main-thread ms   pool ms   (median of sequential requests, float32 normal)');
+  for (const bytes of [1024, 4096, 16384, 65536, 262144, 1048576, 4194304]) {
+    const url = `/v1/tensors?scheme=normal&shape=${bytes / 4}&seed=3`;
+    const med = async (app: typeof inline) => {
+      const n = Math.max(5, Math.min(200, Math.round(2e6 / bytes)));
+      for (let i = 0; i < 3; i++) await app.inject({ url });
+      const ts: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        const r = await app.inject({ url });
+        ts.push(performance.now() - t0);
+        if (r.statusCode !== 200) throw new Error(`${url}: ${r.statusCode} ${r.payload.slice(0, 200)}`);
+      }
+      await new Promise((r) => setTimeout(r, 1500)); // let the event-loop-delay sampler (under-pressure) settle
+      return ts.sort((a, b) => a - b)[Math.floor(n / 2)]!;
+    };
+    const b = await med(pooled), a = await med(inline);
+    console.log(`${String(bytes).padEnd(10)} ${a.toFixed(3).padStart(10)}   ${b.toFixed(3).padStart(10)}   ${a < b ? 'main thread faster' : 'pool faster'}`);
+  }
+  await inline.close(); await pooled.close();
 }
 
 // ---- parent ------------------------------------------------------------------------------------
