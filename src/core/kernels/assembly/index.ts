@@ -8,7 +8,7 @@
  * alignment. No allocation happens here: the buffer is a fixed region after the static data.
  */
 import { philoxGroup } from './philox';
-import { normalTailQuantileX4 } from './math32';
+import { normalTailQuantileX8 } from './math32';
 import { normalTailQuantile64X4 } from './math64';
 import { k, F1, F_HALF, I_ONE, I_SIGN, D1, D2, D_HALF, L_SIGN } from './consts';
 
@@ -56,11 +56,11 @@ export function uniformF32(bLo: u32, bHi: u32, stream: u32, groups: i32, lo: f32
   }
 }
 
-/** Scratch for one batch of 4 vectors: quantiles, and the lower-half masks of truncNormalF32. */
-const Z_SCRATCH: usize = memory.data(64, 16);
-const MASK_SCRATCH: usize = memory.data(64, 16);
+/** Scratch for one group (8 vectors): q, quantiles, and the lower-half masks of the truncated normal. */
+const Z_SCRATCH: usize = memory.data(128, 16);
+const MASK_SCRATCH: usize = memory.data(128, 16);
 
-const Q_SCRATCH: usize = memory.data(64, 16);
+const Q_SCRATCH: usize = memory.data(128, 16);
 const LOW16: usize = memory.data<u32>([0xffff, 0xffff, 0xffff, 0xffff], 16);
 const TWO_M17: usize = memory.data<f32>([7.62939453125e-6, 7.62939453125e-6, 7.62939453125e-6, 7.62939453125e-6], 16);
 
@@ -82,18 +82,12 @@ export function normalF32(bLo: u32, bHi: u32, stream: u32, groups: i32, mean: f3
   const st = i32x4.splat(stream), m = f32x4.splat(mean), s = f32x4.splat(std);
   for (let p = bufferPtr(), end = p + (<usize>groups << 7); p < end; p += 128) {
     philoxGroup(cl, ch, st, p);
-    for (let b = p; b < p + 128; b += 64) { // two batches of 4 vectors
-      v128.store(Q_SCRATCH, normalQ(v128.load(b)));
-      v128.store(Q_SCRATCH, normalQ(v128.load(b, 16)), 16);
-      v128.store(Q_SCRATCH, normalQ(v128.load(b, 32)), 32);
-      v128.store(Q_SCRATCH, normalQ(v128.load(b, 48)), 48);
-      normalTailQuantileX4(Q_SCRATCH, Z_SCRATCH);
+    for (let o: usize = 0; o < 128; o += 16) v128.store(Q_SCRATCH + o, normalQ(v128.load(p + o)));
+    normalTailQuantileX8(Q_SCRATCH, Z_SCRATCH);
+    for (let o: usize = 0; o < 128; o += 16) {
       // Negation only flips the sign bit, so xor in bit 31 of the word.
-      const sign = k(I_SIGN);
-      v128.store(b, f32x4.add(m, f32x4.mul(s, v128.xor(k(Z_SCRATCH), v128.and(v128.load(b), sign)))));
-      v128.store(b, f32x4.add(m, f32x4.mul(s, v128.xor(k(Z_SCRATCH + 16), v128.and(v128.load(b, 16), sign)))), 16);
-      v128.store(b, f32x4.add(m, f32x4.mul(s, v128.xor(k(Z_SCRATCH + 32), v128.and(v128.load(b, 32), sign)))), 32);
-      v128.store(b, f32x4.add(m, f32x4.mul(s, v128.xor(k(Z_SCRATCH + 48), v128.and(v128.load(b, 48), sign)))), 48);
+      const z = v128.xor(k(Z_SCRATCH + o), v128.and(v128.load(p + o), k(I_SIGN)));
+      v128.store(p + o, f32x4.add(m, f32x4.mul(s, z)));
     }
     const next = i32x4.add(cl, k(EIGHT));
     ch = i32x4.sub(ch, i32x4.lt_u(next, cl));
@@ -114,24 +108,22 @@ export function truncNormalF32(bLo: u32, bHi: u32, stream: u32, groups: i32,
   const half = k(F_HALF), one = k(F1), qmin = k(QMIN32), scale = k(TWO_M24);
   for (let p = bufferPtr(), end = p + (<usize>groups << 7); p < end; p += 128) {
     philoxGroup(cl, ch, st, p);
-    for (let bt = p; bt < p + 128; bt += 64) { // two batches of 4 vectors
-      for (let o: usize = 0; o < 64; o += 16) {
-        // u = ((w >>> 8) + 0.5) * 2^-24: the + 0.5 rounds once (25 bits), like fround of the exact value.
-        const u = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(i32x4.shr_u(v128.load(bt + o), 8)), half), scale);
-        const pr = f32x4.add(vpa, f32x4.mul(u, span));
-        const lower = f32x4.lt(pr, half);
-        const q = v128.bitselect(pr, f32x4.sub(one, pr), lower);
-        v128.store(MASK_SCRATCH + o, lower);
-        v128.store(bt + o, v128.bitselect(qmin, q, f32x4.lt(q, qmin)));
-      }
-      normalTailQuantileX4(bt, Z_SCRATCH);
-      for (let o: usize = 0; o < 64; o += 16) {
-        let z = v128.xor(v128.load(Z_SCRATCH + o), v128.and(v128.load(MASK_SCRATCH + o), k(I_SIGN)));
-        // z < lo ? lo : z > hi ? hi : z   (selects, not min/max: same NaN and -0 behaviour as the scalar code)
-        z = v128.bitselect(vlo, v128.bitselect(vhi, z, f32x4.gt(z, vhi)), f32x4.lt(z, vlo));
-        const v = f32x4.add(m, f32x4.mul(s, f32x4.mul(vsg, z)));
-        v128.store(bt + o, v128.bitselect(va, v128.bitselect(vb, v, f32x4.gt(v, vb)), f32x4.lt(v, va)));
-      }
+    for (let o: usize = 0; o < 128; o += 16) {
+      // u = ((w >>> 8) + 0.5) * 2^-24: the + 0.5 rounds once (25 bits), like fround of the exact value.
+      const u = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(i32x4.shr_u(v128.load(p + o), 8)), half), scale);
+      const pr = f32x4.add(vpa, f32x4.mul(u, span));
+      const lower = f32x4.lt(pr, half);
+      const q = v128.bitselect(pr, f32x4.sub(one, pr), lower);
+      v128.store(MASK_SCRATCH + o, lower);
+      v128.store(Q_SCRATCH + o, v128.bitselect(qmin, q, f32x4.lt(q, qmin)));
+    }
+    normalTailQuantileX8(Q_SCRATCH, Z_SCRATCH);
+    for (let o: usize = 0; o < 128; o += 16) {
+      let z = v128.xor(k(Z_SCRATCH + o), v128.and(k(MASK_SCRATCH + o), k(I_SIGN)));
+      // z < lo ? lo : z > hi ? hi : z   (selects, not min/max: same NaN and -0 behaviour as the scalar code)
+      z = v128.bitselect(vlo, v128.bitselect(vhi, z, f32x4.gt(z, vhi)), f32x4.lt(z, vlo));
+      const v = f32x4.add(m, f32x4.mul(s, f32x4.mul(vsg, z)));
+      v128.store(p + o, v128.bitselect(va, v128.bitselect(vb, v, f32x4.gt(v, vb)), f32x4.lt(v, va)));
     }
     const next = i32x4.add(cl, k(EIGHT));
     ch = i32x4.sub(ch, i32x4.lt_u(next, cl));

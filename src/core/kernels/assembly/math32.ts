@@ -14,8 +14,10 @@ const SQRTHF: usize = memory.data<f32>([0.707106781186547524, 0.7071067811865475
 const SQRT2: usize = memory.data<f32>([1.4142135623730951, 1.4142135623730951, 1.4142135623730951, 1.4142135623730951], 16);
 const LOGF_C1: usize = memory.data<f32>([-2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4], 16);
 const NEG_LOGF_C2: usize = memory.data<f32>([-0.693359375, -0.693359375, -0.693359375, -0.693359375], 16);
-/** Exponents of the 4 vectors of normalTailQuantileX4, then one for the rare path. */
-const FE_SCRATCH: usize = memory.data(16 * 5, 16);
+/** Exponents of the 8 vectors of normalTailQuantileX8, then one for the rare path. */
+const FE_SCRATCH: usize = memory.data(16 * 9, 16);
+/** Horner arguments of the 8 vectors (m for logf, then u for the central polynomial). */
+const ARG_SCRATCH: usize = memory.data(16 * 8, 16);
 const MANT_MASK: usize = memory.data<i32>([0x7fffff, 0x7fffff, 0x7fffff, 0x7fffff], 16);
 const HALF_EXP: usize = memory.data<i32>([0x3f000000, 0x3f000000, 0x3f000000, 0x3f000000], 16);
 const BYTE: usize = memory.data<i32>([0xff, 0xff, 0xff, 0xff], 16);
@@ -95,8 +97,8 @@ splatF32(GILES_DEEP_TAIL, memory.data<f32>([-2.7109920616438573243e-11, -2.55564
 /** -logf(x), one vector (the rare paths). */
 // @ts-ignore: decorator
 @inline function negLogf(x: v128): v128 {
-  const m = logfSplit(x, FE_SCRATCH + 64);
-  return negLogfFinish(horner(LOGF_P, 9, m), m, k(FE_SCRATCH + 64));
+  const m = logfSplit(x, FE_SCRATCH + 128);
+  return negLogfFinish(horner(LOGF_P, 9, m), m, k(FE_SCRATCH + 128));
 }
 
 /** t = 4q * (1 - q), the argument of the log in the quantile. */
@@ -126,51 +128,102 @@ function withTail(p: v128, q: v128): v128 {
 }
 
 /**
- * Upper-tail standard normal quantile (normalTailQuantile of math/f32.ts) of the four vectors at qp
- * (qp, qp+16, qp+32, qp+48), stored at out .. out+48 (out may equal qp):
+ * Upper-tail standard normal quantile (normalTailQuantile of math/f32.ts) of the eight vectors at qp
+ * (qp, qp+16, .., qp+112), stored at out .. out+112 (out may equal qp):
  *   w = -log(4q(1-q)); p = central(w - 2.5) if w < 5, tail(sqrt(w) - 3) if w < 16, else
  *   deepTail(sqrt(w) - 5);  z = sqrt2 * (p * (1 - 2q)).
- * The tail branches (about 0.3% of normal draws) run only for vectors that have such a lane.
+ * Eight vectors side by side: a Horner step is a multiply then an add (6-8 cycles of latency), and
+ * it takes about eight independent chains to keep both vector ALUs busy. The Horner values stay in
+ * registers; the arguments (m, then u) are re-read from scratch memory, since 16 registers cannot
+ * hold both. The tail branches (about 0.3% of normal draws) run only for vectors with such a lane.
  */
 // @ts-ignore: decorator
-@inline export function normalTailQuantileX4(qp: usize, out: usize): void {
-  const t0 = logArg(k(qp)), t1 = logArg(k(qp + 16)), t2 = logArg(k(qp + 32)), t3 = logArg(k(qp + 48));
-  const fe = FE_SCRATCH;
-  const m0 = logfSplit(t0, fe), m1 = logfSplit(t1, fe + 16), m2 = logfSplit(t2, fe + 32), m3 = logfSplit(t3, fe + 48);
+@inline export function normalTailQuantileX8(qp: usize, out: usize): void {
+  const fe = FE_SCRATCH, ms = ARG_SCRATCH;
+  for (let j: usize = 0; j < 128; j += 16) v128.store(ms + j, logfSplit(logArg(k(qp + j)), fe + j));
   // Horner steps written out (a loop costs V8 a counter, compare and interrupt check per step).
   const L = LOGF_P;
-  let y0 = k(L), y1 = y0, y2 = y0, y3 = y0, c = y0;
-  c = k(L + 0x10); y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
-  c = k(L + 0x20); y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
-  c = k(L + 0x30); y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
-  c = k(L + 0x40); y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
-  c = k(L + 0x50); y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
-  c = k(L + 0x60); y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
-  c = k(L + 0x70); y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
-  c = k(L + 0x80); y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
-  const w0 = negLogfFinish(y0, m0, k(fe)), w1 = negLogfFinish(y1, m1, k(fe + 16));
-  const w2 = negLogfFinish(y2, m2, k(fe + 32)), w3 = negLogfFinish(y3, m3, k(fe + 48));
-  const five = k(F5);
-  const allCentral = i32x4.all_true(v128.and(v128.and(f32x4.lt(w0, five), f32x4.lt(w1, five)),
-    v128.and(f32x4.lt(w2, five), f32x4.lt(w3, five))));
-  const c25 = k(F_2_5);
-  const u0 = f32x4.sub(w0, c25), u1 = f32x4.sub(w1, c25), u2 = f32x4.sub(w2, c25), u3 = f32x4.sub(w3, c25);
+  let y0 = k(L), y1 = y0, y2 = y0, y3 = y0, y4 = y0, y5 = y0, y6 = y0, y7 = y0, c = y0;
+  c = k(L + 0x10);
+  y0 = mulAdd(y0, k(ms + 0), c); y1 = mulAdd(y1, k(ms + 16), c); y2 = mulAdd(y2, k(ms + 32), c); y3 = mulAdd(y3, k(ms + 48), c);
+  y4 = mulAdd(y4, k(ms + 64), c); y5 = mulAdd(y5, k(ms + 80), c); y6 = mulAdd(y6, k(ms + 96), c); y7 = mulAdd(y7, k(ms + 112), c);
+  c = k(L + 0x20);
+  y0 = mulAdd(y0, k(ms + 0), c); y1 = mulAdd(y1, k(ms + 16), c); y2 = mulAdd(y2, k(ms + 32), c); y3 = mulAdd(y3, k(ms + 48), c);
+  y4 = mulAdd(y4, k(ms + 64), c); y5 = mulAdd(y5, k(ms + 80), c); y6 = mulAdd(y6, k(ms + 96), c); y7 = mulAdd(y7, k(ms + 112), c);
+  c = k(L + 0x30);
+  y0 = mulAdd(y0, k(ms + 0), c); y1 = mulAdd(y1, k(ms + 16), c); y2 = mulAdd(y2, k(ms + 32), c); y3 = mulAdd(y3, k(ms + 48), c);
+  y4 = mulAdd(y4, k(ms + 64), c); y5 = mulAdd(y5, k(ms + 80), c); y6 = mulAdd(y6, k(ms + 96), c); y7 = mulAdd(y7, k(ms + 112), c);
+  c = k(L + 0x40);
+  y0 = mulAdd(y0, k(ms + 0), c); y1 = mulAdd(y1, k(ms + 16), c); y2 = mulAdd(y2, k(ms + 32), c); y3 = mulAdd(y3, k(ms + 48), c);
+  y4 = mulAdd(y4, k(ms + 64), c); y5 = mulAdd(y5, k(ms + 80), c); y6 = mulAdd(y6, k(ms + 96), c); y7 = mulAdd(y7, k(ms + 112), c);
+  c = k(L + 0x50);
+  y0 = mulAdd(y0, k(ms + 0), c); y1 = mulAdd(y1, k(ms + 16), c); y2 = mulAdd(y2, k(ms + 32), c); y3 = mulAdd(y3, k(ms + 48), c);
+  y4 = mulAdd(y4, k(ms + 64), c); y5 = mulAdd(y5, k(ms + 80), c); y6 = mulAdd(y6, k(ms + 96), c); y7 = mulAdd(y7, k(ms + 112), c);
+  c = k(L + 0x60);
+  y0 = mulAdd(y0, k(ms + 0), c); y1 = mulAdd(y1, k(ms + 16), c); y2 = mulAdd(y2, k(ms + 32), c); y3 = mulAdd(y3, k(ms + 48), c);
+  y4 = mulAdd(y4, k(ms + 64), c); y5 = mulAdd(y5, k(ms + 80), c); y6 = mulAdd(y6, k(ms + 96), c); y7 = mulAdd(y7, k(ms + 112), c);
+  c = k(L + 0x70);
+  y0 = mulAdd(y0, k(ms + 0), c); y1 = mulAdd(y1, k(ms + 16), c); y2 = mulAdd(y2, k(ms + 32), c); y3 = mulAdd(y3, k(ms + 48), c);
+  y4 = mulAdd(y4, k(ms + 64), c); y5 = mulAdd(y5, k(ms + 80), c); y6 = mulAdd(y6, k(ms + 96), c); y7 = mulAdd(y7, k(ms + 112), c);
+  c = k(L + 0x80);
+  y0 = mulAdd(y0, k(ms + 0), c); y1 = mulAdd(y1, k(ms + 16), c); y2 = mulAdd(y2, k(ms + 32), c); y3 = mulAdd(y3, k(ms + 48), c);
+  y4 = mulAdd(y4, k(ms + 64), c); y5 = mulAdd(y5, k(ms + 80), c); y6 = mulAdd(y6, k(ms + 96), c); y7 = mulAdd(y7, k(ms + 112), c);
+  // w = -logf(t), kept for the tail check; the central polynomial's argument u = w - 2.5 replaces m.
+  const c25 = k(F_2_5), five = k(F5);
+  let w = negLogfFinish(y0, k(ms), k(fe));
+  let central = f32x4.lt(w, five); v128.store(ms, f32x4.sub(w, c25));
+  w = negLogfFinish(y1, k(ms + 16), k(fe + 16));
+  central = v128.and(central, f32x4.lt(w, five)); v128.store(ms + 16, f32x4.sub(w, c25));
+  w = negLogfFinish(y2, k(ms + 32), k(fe + 32));
+  central = v128.and(central, f32x4.lt(w, five)); v128.store(ms + 32, f32x4.sub(w, c25));
+  w = negLogfFinish(y3, k(ms + 48), k(fe + 48));
+  central = v128.and(central, f32x4.lt(w, five)); v128.store(ms + 48, f32x4.sub(w, c25));
+  w = negLogfFinish(y4, k(ms + 64), k(fe + 64));
+  central = v128.and(central, f32x4.lt(w, five)); v128.store(ms + 64, f32x4.sub(w, c25));
+  w = negLogfFinish(y5, k(ms + 80), k(fe + 80));
+  central = v128.and(central, f32x4.lt(w, five)); v128.store(ms + 80, f32x4.sub(w, c25));
+  w = negLogfFinish(y6, k(ms + 96), k(fe + 96));
+  central = v128.and(central, f32x4.lt(w, five)); v128.store(ms + 96, f32x4.sub(w, c25));
+  w = negLogfFinish(y7, k(ms + 112), k(fe + 112));
+  central = v128.and(central, f32x4.lt(w, five)); v128.store(ms + 112, f32x4.sub(w, c25));
+  const allCentral = i32x4.all_true(central);
   const G = GILES_CENTRAL;
-  let p0 = k(G), p1 = p0, p2 = p0, p3 = p0;
-  c = k(G + 0x10); p0 = mulAdd(p0, u0, c); p1 = mulAdd(p1, u1, c); p2 = mulAdd(p2, u2, c); p3 = mulAdd(p3, u3, c);
-  c = k(G + 0x20); p0 = mulAdd(p0, u0, c); p1 = mulAdd(p1, u1, c); p2 = mulAdd(p2, u2, c); p3 = mulAdd(p3, u3, c);
-  c = k(G + 0x30); p0 = mulAdd(p0, u0, c); p1 = mulAdd(p1, u1, c); p2 = mulAdd(p2, u2, c); p3 = mulAdd(p3, u3, c);
-  c = k(G + 0x40); p0 = mulAdd(p0, u0, c); p1 = mulAdd(p1, u1, c); p2 = mulAdd(p2, u2, c); p3 = mulAdd(p3, u3, c);
-  c = k(G + 0x50); p0 = mulAdd(p0, u0, c); p1 = mulAdd(p1, u1, c); p2 = mulAdd(p2, u2, c); p3 = mulAdd(p3, u3, c);
-  c = k(G + 0x60); p0 = mulAdd(p0, u0, c); p1 = mulAdd(p1, u1, c); p2 = mulAdd(p2, u2, c); p3 = mulAdd(p3, u3, c);
-  c = k(G + 0x70); p0 = mulAdd(p0, u0, c); p1 = mulAdd(p1, u1, c); p2 = mulAdd(p2, u2, c); p3 = mulAdd(p3, u3, c);
-  c = k(G + 0x80); p0 = mulAdd(p0, u0, c); p1 = mulAdd(p1, u1, c); p2 = mulAdd(p2, u2, c); p3 = mulAdd(p3, u3, c);
+  let p0 = k(G), p1 = p0, p2 = p0, p3 = p0, p4 = p0, p5 = p0, p6 = p0, p7 = p0;
+  c = k(G + 0x10);
+  p0 = mulAdd(p0, k(ms + 0), c); p1 = mulAdd(p1, k(ms + 16), c); p2 = mulAdd(p2, k(ms + 32), c); p3 = mulAdd(p3, k(ms + 48), c);
+  p4 = mulAdd(p4, k(ms + 64), c); p5 = mulAdd(p5, k(ms + 80), c); p6 = mulAdd(p6, k(ms + 96), c); p7 = mulAdd(p7, k(ms + 112), c);
+  c = k(G + 0x20);
+  p0 = mulAdd(p0, k(ms + 0), c); p1 = mulAdd(p1, k(ms + 16), c); p2 = mulAdd(p2, k(ms + 32), c); p3 = mulAdd(p3, k(ms + 48), c);
+  p4 = mulAdd(p4, k(ms + 64), c); p5 = mulAdd(p5, k(ms + 80), c); p6 = mulAdd(p6, k(ms + 96), c); p7 = mulAdd(p7, k(ms + 112), c);
+  c = k(G + 0x30);
+  p0 = mulAdd(p0, k(ms + 0), c); p1 = mulAdd(p1, k(ms + 16), c); p2 = mulAdd(p2, k(ms + 32), c); p3 = mulAdd(p3, k(ms + 48), c);
+  p4 = mulAdd(p4, k(ms + 64), c); p5 = mulAdd(p5, k(ms + 80), c); p6 = mulAdd(p6, k(ms + 96), c); p7 = mulAdd(p7, k(ms + 112), c);
+  c = k(G + 0x40);
+  p0 = mulAdd(p0, k(ms + 0), c); p1 = mulAdd(p1, k(ms + 16), c); p2 = mulAdd(p2, k(ms + 32), c); p3 = mulAdd(p3, k(ms + 48), c);
+  p4 = mulAdd(p4, k(ms + 64), c); p5 = mulAdd(p5, k(ms + 80), c); p6 = mulAdd(p6, k(ms + 96), c); p7 = mulAdd(p7, k(ms + 112), c);
+  c = k(G + 0x50);
+  p0 = mulAdd(p0, k(ms + 0), c); p1 = mulAdd(p1, k(ms + 16), c); p2 = mulAdd(p2, k(ms + 32), c); p3 = mulAdd(p3, k(ms + 48), c);
+  p4 = mulAdd(p4, k(ms + 64), c); p5 = mulAdd(p5, k(ms + 80), c); p6 = mulAdd(p6, k(ms + 96), c); p7 = mulAdd(p7, k(ms + 112), c);
+  c = k(G + 0x60);
+  p0 = mulAdd(p0, k(ms + 0), c); p1 = mulAdd(p1, k(ms + 16), c); p2 = mulAdd(p2, k(ms + 32), c); p3 = mulAdd(p3, k(ms + 48), c);
+  p4 = mulAdd(p4, k(ms + 64), c); p5 = mulAdd(p5, k(ms + 80), c); p6 = mulAdd(p6, k(ms + 96), c); p7 = mulAdd(p7, k(ms + 112), c);
+  c = k(G + 0x70);
+  p0 = mulAdd(p0, k(ms + 0), c); p1 = mulAdd(p1, k(ms + 16), c); p2 = mulAdd(p2, k(ms + 32), c); p3 = mulAdd(p3, k(ms + 48), c);
+  p4 = mulAdd(p4, k(ms + 64), c); p5 = mulAdd(p5, k(ms + 80), c); p6 = mulAdd(p6, k(ms + 96), c); p7 = mulAdd(p7, k(ms + 112), c);
+  c = k(G + 0x80);
+  p0 = mulAdd(p0, k(ms + 0), c); p1 = mulAdd(p1, k(ms + 16), c); p2 = mulAdd(p2, k(ms + 32), c); p3 = mulAdd(p3, k(ms + 48), c);
+  p4 = mulAdd(p4, k(ms + 64), c); p5 = mulAdd(p5, k(ms + 80), c); p6 = mulAdd(p6, k(ms + 96), c); p7 = mulAdd(p7, k(ms + 112), c);
   if (!allCentral) {
     p0 = withTail(p0, k(qp)); p1 = withTail(p1, k(qp + 16)); p2 = withTail(p2, k(qp + 32)); p3 = withTail(p3, k(qp + 48));
+    p4 = withTail(p4, k(qp + 64)); p5 = withTail(p5, k(qp + 80)); p6 = withTail(p6, k(qp + 96)); p7 = withTail(p7, k(qp + 112));
   }
   const s = k(SQRT2), one = k(F1), two = k(F2);
   v128.store(out, f32x4.mul(s, f32x4.mul(p0, f32x4.sub(one, f32x4.mul(two, k(qp))))));
   v128.store(out, f32x4.mul(s, f32x4.mul(p1, f32x4.sub(one, f32x4.mul(two, k(qp + 16))))), 16);
   v128.store(out, f32x4.mul(s, f32x4.mul(p2, f32x4.sub(one, f32x4.mul(two, k(qp + 32))))), 32);
   v128.store(out, f32x4.mul(s, f32x4.mul(p3, f32x4.sub(one, f32x4.mul(two, k(qp + 48))))), 48);
+  v128.store(out, f32x4.mul(s, f32x4.mul(p4, f32x4.sub(one, f32x4.mul(two, k(qp + 64))))), 64);
+  v128.store(out, f32x4.mul(s, f32x4.mul(p5, f32x4.sub(one, f32x4.mul(two, k(qp + 80))))), 80);
+  v128.store(out, f32x4.mul(s, f32x4.mul(p6, f32x4.sub(one, f32x4.mul(two, k(qp + 96))))), 96);
+  v128.store(out, f32x4.mul(s, f32x4.mul(p7, f32x4.sub(one, f32x4.mul(two, k(qp + 112))))), 112);
 }
