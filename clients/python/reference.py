@@ -263,6 +263,9 @@ def normal_cdf64(x: float) -> float:
     return 0.5 + phi * total
 
 
+TRUNC_MAX_SIGMA = 8  # intervals entirely beyond this many std on one side are refused (spec 10.4)
+
+
 def trunc_params(mean: float, std: float, a: float, b: float) -> dict:
     """Standardize; mirror to [-beta, -alpha] (sign -1) when alpha + beta > 0; CDF values in float64."""
     alpha, beta = (a - mean) / std, (b - mean) / std
@@ -277,6 +280,8 @@ def trunc_normal_f32(key, idx, mean: float, std: float, a: float, b: float, stre
     if std == 0:
         return np.full(idx.shape, min(max(mean, a), b), dtype=np.float32)
     t = trunc_params(mean, std, a, b)
+    if t["hi"] < -TRUNC_MAX_SIGMA:  # the service answers 422: every value would collapse onto one bound
+        raise ValueError(f"truncation interval [{a}, {b}] lies entirely more than {TRUNC_MAX_SIGMA} std from the mean")
     pa = F(t["pa"])
     span = F(F(t["pb"]) - pa)
     lo, hi, m, s, fa, fb = (F(t[k]) for k in ("lo", "hi", "mean", "std", "a", "b"))

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import unittest
+import urllib.error
 import urllib.request
 
 import numpy as np
@@ -42,7 +43,7 @@ RECIPES = [
     dict(scheme="truncated_normal", shape=[50_000], seed=9, params={"a": -10, "b": -4}),
     dict(scheme="truncated_normal", shape=[50_000], seed=9, params={"a": 5, "b": 6}),
     dict(scheme="truncated_normal", shape=[50_000], seed=10, params={"a": 8, "b": 9}),
-    dict(scheme="truncated_normal", shape=[1000], seed=10, params={"a": 30, "b": 31}),
+    dict(scheme="truncated_normal", shape=[1000], seed=10, params={"a": -7.9, "b": -7.5}),
     dict(scheme="trunc_normal", shape=[64, 64], seed=11, params={"std": 0.02, "a": -2, "b": 2, "bounds": "std"}),
     # variance-scaling family
     dict(scheme="kaiming_uniform", shape=[1000, 1000], seed=5, name="big.weight"),
@@ -156,6 +157,15 @@ class ReferenceReproducesService(unittest.TestCase):
         for name in implemented:  # defaults in reference.py must be the catalogue's
             served_defaults = {k: v.get("default") for k, v in catalogue[name]["params"].items()}
             self.assertEqual(served_defaults, ref.scheme_defaults(name), name)
+
+    def test_far_tail_intervals_refused_by_both(self):
+        body = {"scheme": "truncated_normal", "shape": [4], "params": {"a": 30, "b": 31}, "format": "raw"}
+        req = urllib.request.Request(URL + "/v1/tensors", data=json.dumps(body).encode(), headers={"content-type": "application/json"})
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(req)
+        self.assertEqual(cm.exception.code, 422)
+        with self.assertRaises(ValueError):
+            ref.generate("truncated_normal", [4], params={"a": 30, "b": 31})
 
     def test_key_derivation_and_philox(self):
         # Random123 known-answer vector, and the key's dependence on every byte of the name
