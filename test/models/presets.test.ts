@@ -235,6 +235,8 @@ t.test('overrides, module dtype and errors', async (tt) => {
       tt.equal((e as RecipeError).kind, kind);
     }
   };
+  const withArgs = expand('torch', [{ type: 'conv2d', name: 'c', in: 3, out: 8, kernel: 3, stride: 2, padding: 1, padding_mode: 'zeros' }]);
+  tt.same(shapes(withArgs), [['c.weight', [8, 3, 3, 3]], ['c.bias', [8]]], 'arguments that change no parameter are accepted');
   bad([{ type: 'linear', name: 'a', in: 2, out: 3, bais: false }], 'modules[0].bais');
   bad([{ type: 'linar', name: 'a' }], 'modules[0].type', 'unknown');
   bad([{ type: 'linear', name: 'a', in: 2 }], 'modules[0].out');

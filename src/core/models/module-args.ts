@@ -7,8 +7,21 @@ import type { ModuleSpec } from './types.ts';
 
 export const MAX_DIM = 1 << 24; // any one module dimension; total size is limited by the manifest
 
+/**
+ * Constructor arguments that change no parameter's name, shape or initialization (stride, eps,
+ * dropout, ...): accepted and ignored, so a module can be described with the arguments copied
+ * from model code.
+ */
+export const IGNORED_FIELDS = [
+  'stride', 'strides', 'padding', 'dilation', 'dilation_rate', 'padding_mode', 'output_padding', 'data_format',
+  'dropout', 'recurrent_dropout', 'batch_first', 'time_major', 'eps', 'epsilon', 'momentum', 'axis',
+  'activation', 'recurrent_activation', 'nonlinearity', 'max_norm', 'norm_type', 'scale_grad_by_freq', 'sparse',
+  'mask_zero', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll', 'use_running_average',
+  'device', 'comment',
+] as const;
+
 export class ModuleArgs {
-  private readonly used = new Set<string>(['type', 'name', 'overrides', 'dtype']);
+  private readonly used = new Set<string>(['type', 'name', 'overrides', 'dtype', ...IGNORED_FIELDS]);
   constructor(readonly spec: ModuleSpec, readonly path: string) {}
 
   private find(names: string[]): [string, unknown] | undefined {
