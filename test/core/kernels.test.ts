@@ -160,3 +160,33 @@ t.test('dispatch: SIMD by default, WEIGHTINIT_FORCE_SCALAR=1 forces scalar', asy
   t.equal(run({ WEIGHTINIT_FORCE_SCALAR: '1' }), 'scalar');
   t.equal(run({ WEIGHTINIT_FORCE_SCALAR: '0' }), 'simd');
 });
+
+t.test('dtype encode fast path (dtypes.ts) equals the per-value conversions', async (t) => {
+  // Edge values (ties, subnormals, overflow thresholds, inf, NaN) for every narrow dtype, then random
+  // bit patterns, both signs. encode() of a Float32Array takes the integer fast path; the per-value
+  // functions are the c10 ports it must match.
+  const edges = [0, -0, 1, -1, 65504, 65519.99, 65520, 65536, 1e-8, 6e-8, 2 ** -14, 2 ** -15 * 3, 2 ** -24, 2 ** -25,
+    2 ** -25 * 3, 2 ** -26, 480, 464, 448, 456, 2 ** -6, 2 ** -9, 2 ** -10, 3 * 2 ** -11, 57344, 61439, 61440, 2 ** -16,
+    2 ** -17, 3 * 2 ** -18, 1 + 2 ** -8, 1 + 2 ** -7 + 2 ** -8, Infinity, -Infinity, NaN, 3.4e38, 1e-45];
+  const n = 1 << 18;
+  const values = new Float32Array(n + edges.length);
+  const bits = new Uint32Array(values.buffer);
+  for (let i = 0; i < n; i++) bits[i] = randInt(2 ** 32);
+  values.set(edges.map(Math.fround), n);
+  const total = values.length;
+  const { encode, bf16FromF32, f16FromF32, e4m3fnFromF32, e5m2FromF32 } = await import('../../src/core/dtypes.ts');
+  const cases = [['bfloat16', bf16FromF32, 2], ['float16', f16FromF32, 2], ['float8_e4m3fn', e4m3fnFromF32, 1],
+    ['float8_e5m2', e5m2FromF32, 1]] as const;
+  for (const [dtype, one, width] of cases) {
+    const out = new Uint8Array(total * width + 2);
+    encode(values, total, dtype, out, 2); // aligned offset: fast path
+    const dv = new DataView(out.buffer, 2);
+    let bad = 0, first = '';
+    for (let i = 0; i < total; i++) {
+      const got = width === 2 ? dv.getUint16(i * 2, true) : out[2 + i]!;
+      const want = one(values[i]!);
+      if (got !== want && bad++ === 0) first = `${values[i]} (bits ${bits[i]!.toString(16)}): ${got} != ${want}`;
+    }
+    t.equal(bad, 0, `${dtype}: ${total} values ${first}`);
+  }
+});
