@@ -100,7 +100,9 @@ export function problemFromError(err: unknown, request: FastifyRequest): Problem
   if (status >= 400 && status < 600 && status !== 500) {
     const title = status === 400 ? 'Invalid input' : status < 500 ? 'Client error' : 'Service unavailable';
     const field = status === 400 ? 'body' : undefined;
-    const p: Problem = { type: TYPE_BASE + (status === 400 ? 'invalid-input' : `http-${status}`), title, status, detail: e.message };
+    // A 4xx message describes the client's mistake; a 5xx one describes our internals (paths, causes): never sent.
+    const detail = status < 500 ? e.message : `the service could not handle this request (${status}); it has been logged, retry later`;
+    const p: Problem = { type: TYPE_BASE + (status === 400 ? 'invalid-input' : `http-${status}`), title, status, detail };
     if (field) { p.field = field; p.rule = e.message; }
     return p;
   }
