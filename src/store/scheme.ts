@@ -102,7 +102,8 @@ const def: ManifestAwareScheme = {
     return field;
   },
   defaultShape: (params) => {
-    try { return resolve(params).t.shape.slice(); } catch { return undefined; } // compile reports the error
+    if (typeof params.source !== 'string') return undefined; // canonicalize reports the missing param
+    return resolve(params).t.shape.slice();
   },
   pinParams: (params) => {
     const { src, t } = resolve(params);

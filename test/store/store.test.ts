@@ -217,6 +217,9 @@ t.test('models mix pretrained and generated; shape mismatch names both shapes', 
   const bad = await app.inject({ method: 'POST', url: '/v1/models', payload: { seed: 1, tensors: [{ name: 'x', shape: [5, 6], scheme: 'pretrained', params: { source: 'model.safetensors', tensor: 'layer.w32' } }] } });
   tt.equal(bad.statusCode, 422);
   tt.match(bad.json().detail, /\[6, 5\].*\[5, 6\]/, 'both shapes named');
+  const unknown = await app.inject({ method: 'POST', url: '/v1/models', payload: { seed: 1, tensors: [{ name: 'x', scheme: 'pretrained', params: { source: 'nope.safetensors' } }] } });
+  tt.equal(unknown.statusCode, 404);
+  tt.equal(unknown.json().field, 'tensors[0].params.source', 'unknown source named even without a shape');
   const stale = await raw({ scheme: 'pretrained', shape: [8, 3], params: { source: 'nested/emb.npy', sha256: '0'.repeat(64) } });
   tt.equal(stale.statusCode, 422, 'a pinned hash that differs is refused');
 });

@@ -153,7 +153,12 @@ function canonicalTensor(s: TensorSpec, seed: string, d: ModelDefaults, path: st
   const isInt = s.dtype === 'int64';
   const def = typeof s.scheme === 'string' ? (lookup(s.scheme) as ManifestAwareScheme | undefined) : undefined;
   let shape: unknown = s.shape;
-  if (shape === undefined && def?.defaultShape) shape = def.defaultShape((s.params ?? {}) as Record<string, unknown>);
+  try {
+    if (shape === undefined && def?.defaultShape) shape = def.defaultShape((s.params ?? {}) as Record<string, unknown>);
+  } catch (e) {
+    if (e instanceof RecipeError) throw new RecipeError(e.kind, `${path}.${e.field}`, `${e.rule} (tensor "${s.name}")`, e.value, e.extra);
+    throw e;
+  }
   if (shape === undefined) throw new RecipeError('invalid', `${path}.shape`, 'is required', undefined);
   const input: RecipeInput = {
     scheme: s.scheme, shape: shape as number[], seed, name: s.name, params: s.params,
