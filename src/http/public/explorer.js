@@ -24,8 +24,22 @@ class Problem extends Error {
   }
 }
 
+const sleep = (ms, signal) => new Promise((resolve, reject) => {
+  const t = setTimeout(resolve, ms);
+  signal?.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason); }, { once: true });
+});
+
+/** fetch; 503 (overload) is retried after Retry-After (at most 5 s, 6 attempts); other errors become a Problem. */
 async function api(path, init = {}) {
-  const res = await fetch(path, init);
+  let res;
+  for (let attempt = 0; ; attempt++) {
+    res = await fetch(path, init);
+    if (res.status !== 503 || attempt >= 5) break;
+    const wait = Math.min(5, Number(res.headers.get('retry-after')) || 0.5 * 2 ** attempt);
+    $('status').textContent = `The service is busy; retrying in ${wait} s…`;
+    await res.body?.cancel();
+    await sleep(wait * 1000, init.signal);
+  }
   if (!res.ok) {
     const text = await res.text();
     let body;
