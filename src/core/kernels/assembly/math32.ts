@@ -20,7 +20,6 @@ const FE_SCRATCH: usize = memory.data(16 * 9, 16);
 const ARG_SCRATCH: usize = memory.data(16 * 8, 16);
 const MANT_MASK: usize = memory.data<i32>([0x7fffff, 0x7fffff, 0x7fffff, 0x7fffff], 16);
 const HALF_EXP: usize = memory.data<i32>([0x3f000000, 0x3f000000, 0x3f000000, 0x3f000000], 16);
-const BYTE: usize = memory.data<i32>([0xff, 0xff, 0xff, 0xff], 16);
 const BIAS: usize = memory.data<i32>([126, 126, 126, 126], 16);
 const F_2_5: usize = memory.data<f32>([2.5, 2.5, 2.5, 2.5], 16);
 const F3: usize = memory.data<f32>([3, 3, 3, 3], 16);
@@ -67,7 +66,7 @@ splatF32(GILES_DEEP_TAIL, memory.data<f32>([-2.7109920616438573243e-11, -2.55564
 }
 
 /**
- * Splits x for logf: stores the exponent e (minus one where m < sqrt(1/2)) as a float at feOut and
+ * Splits x (> 0) for logf: stores the exponent e (minus one where m < sqrt(1/2)) as a float at feOut and
  * returns the reduced argument m < sqrt(1/2) ? (m + m) - 1 : m - 1. Written as (m + (m & mask)) - 1:
  * m + 0 is m exactly, so both lanes get the scalar code's operations.
  */
@@ -75,7 +74,7 @@ splatF32(GILES_DEEP_TAIL, memory.data<f32>([-2.7109920616438573243e-11, -2.55564
 @inline function logfSplit(x: v128, feOut: usize): v128 {
   const m = mantissaHalf(x);
   const small = f32x4.lt(m, k(SQRTHF));
-  const e = i32x4.sub(v128.and(i32x4.shr_u(x, 23), k(BYTE)), k(BIAS));
+  const e = i32x4.sub(i32x4.shr_u(x, 23), k(BIAS)); // x > 0: no sign bit to mask off
   v128.store(feOut, f32x4.convert_i32x4_s(i32x4.add(e, small))); // mask lanes are -1: e - 1
   return f32x4.sub(f32x4.add(m, v128.and(m, small)), k(F1));
 }
