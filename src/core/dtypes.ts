@@ -98,22 +98,109 @@ export function f32FromE5m2(v: number): number { return f32FromF16((v & 0xff) <<
 /**
  * Encodes values[0..count) as `dtype` into out at byte offset `offset` (little-endian).
  * float32 values come from a Float32Array; float64 from a Float64Array.
+ * The narrow dtypes take a fast path (encodeFast below) when values is a Float32Array on a
+ * little-endian host: integer operations on the float bits, same results as the per-value functions.
  */
 export function encode(values: Float32Array | Float64Array, count: number, dtype: DType, out: Uint8Array, offset: number): void {
-  const dv = new DataView(out.buffer, out.byteOffset + offset, count * BYTES_PER_ELEMENT[dtype]);
+  const at = out.byteOffset + offset;
   switch (dtype) {
     case 'float32':
-      if (values instanceof Float32Array && (out.byteOffset + offset) % 4 === 0 && IS_LE) {
-        new Float32Array(out.buffer, out.byteOffset + offset, count).set(values.subarray(0, count));
-      } else for (let i = 0; i < count; i++) dv.setFloat32(i * 4, values[i]!, true);
-      return;
+      if (values instanceof Float32Array && at % 4 === 0 && IS_LE) {
+        new Float32Array(out.buffer, at, count).set(values.subarray(0, count));
+        return;
+      }
+      break;
     case 'float64':
-      for (let i = 0; i < count; i++) dv.setFloat64(i * 8, values[i]!, true);
-      return;
+      if (at % 8 === 0 && IS_LE) {
+        new Float64Array(out.buffer, at, count).set(values.subarray(0, count));
+        return;
+      }
+      break;
+    default:
+      if (values instanceof Float32Array && IS_LE && (BYTES_PER_ELEMENT[dtype] === 1 || at % 2 === 0)) {
+        encodeFast(values, count, dtype, out, at);
+        return;
+      }
+  }
+  encodeSlow(values, count, dtype, out, offset);
+}
+
+/** The per-value reference path (any alignment, any input array). */
+function encodeSlow(values: Float32Array | Float64Array, count: number, dtype: DType, out: Uint8Array, offset: number): void {
+  const dv = new DataView(out.buffer, out.byteOffset + offset, count * BYTES_PER_ELEMENT[dtype]);
+  switch (dtype) {
+    case 'float32': for (let i = 0; i < count; i++) dv.setFloat32(i * 4, values[i]!, true); return;
+    case 'float64': for (let i = 0; i < count; i++) dv.setFloat64(i * 8, values[i]!, true); return;
     case 'float16': for (let i = 0; i < count; i++) dv.setUint16(i * 2, f16FromF32(values[i]!), true); return;
     case 'bfloat16': for (let i = 0; i < count; i++) dv.setUint16(i * 2, bf16FromF32(values[i]!), true); return;
     case 'float8_e4m3fn': for (let i = 0; i < count; i++) out[offset + i] = e4m3fnFromF32(values[i]!); return;
     case 'float8_e5m2': for (let i = 0; i < count; i++) out[offset + i] = e5m2FromF32(values[i]!); return;
+  }
+}
+
+// 2^52: adding then subtracting it rounds a double in [0, 2^51) to an integer, ties to even.
+const RINT = 4503599627370496;
+
+/**
+ * Narrow dtypes from float32 bits (Int32Array view of the values), same results as bf16FromF32,
+ * f16FromF32, e4m3fnFromF32 and e5m2FromF32 for every float32 (checked exhaustively when written;
+ * test/core/kernels.test.ts compares them on edge and random values). Subnormal targets round
+ * |x| * 2^k to an integer (RINT trick, or an integer shift with round-to-nearest-even), which is the
+ * same rounding as c10's float addition of a power of two (|x| * 2^k is exact in a double).
+ */
+function encodeFast(values: Float32Array, count: number, dtype: DType, out: Uint8Array, at: number): void {
+  const bits = new Int32Array(values.buffer, values.byteOffset, count);
+  switch (dtype) {
+    case 'bfloat16': {
+      const o = new Uint16Array(out.buffer, at, count);
+      for (let i = 0; i < count; i++) {
+        const u = bits[i]!;
+        o[i] = (u & 0x7fffffff) > 0x7f800000 ? 0x7fc0 : ((u + 0x7fff + ((u >>> 16) & 1)) | 0) >>> 16;
+      }
+      return;
+    }
+    case 'float16': {
+      const o = new Uint16Array(out.buffer, at, count);
+      for (let i = 0; i < count; i++) {
+        const u = bits[i]!, a = u & 0x7fffffff;
+        let h: number;
+        if (a < 0x38800000) h = Math.abs(values[i]!) * 16777216 + RINT - RINT;                  // subnormal: |x| / 2^-24
+        else if (a < 0x477ff000) h = (a - 0x38000000 + 0xfff + ((a >>> 13) & 1)) >>> 13;      // normal, RNE
+        else h = a > 0x7f800000 ? 0x7e00 : 0x7c00;                                               // NaN / overflow to inf
+        o[i] = ((u >>> 16) & 0x8000) | h;
+      }
+      return;
+    }
+    case 'float8_e4m3fn': {
+      // Branch-free: weights of std ~0.01-0.1 straddle the subnormal bound 2^-6, so a branch there
+      // would be mispredicted constantly. Both results are computed and selected with masks.
+      const o = new Uint8Array(out.buffer, at, count);
+      for (let i = 0; i < count; i++) {
+        const u = bits[i]!, a = u & 0x7fffffff;
+        const norm = ((a - 0x3c000000 + 0x7ffff + ((a >>> 20) & 1)) >>> 20) & 0xff;
+        // subnormal (|x| < 2^-6): |x| * 2^9 = mant >> sh, rounded to nearest even (sh capped: tiny -> 0)
+        const mant = (a & 0x7fffff) | 0x800000;
+        let sh = 141 - (a >>> 23);
+        sh = sh > 31 ? 31 : sh;
+        const sub = (mant + ((1 << (sh - 1)) - 1) + ((mant >>> sh) & 1)) >>> sh;
+        const isSub = (a - 0x3c800000) >> 31;            // -1 when a < 121 << 23
+        const over = (0x43efffff - a) >> 31;             // -1 when a >= 1087 << 20 (>= 480, inf, NaN)
+        o[i] = (((sub & isSub) | (norm & ~isSub)) & ~over | (0x7f & over)) | ((u >>> 24) & 0x80);
+      }
+      return;
+    }
+    case 'float8_e5m2': {
+      const o = new Uint8Array(out.buffer, at, count);
+      for (let i = 0; i < count; i++) {
+        const u = bits[i]!, a = u & 0x7fffffff;
+        let r: number;
+        if (a >= 0x47800000) r = a > 0x7f800000 ? 0x7f : 0x7c;                                   // >= 65536: inf (NaN 0x7f)
+        else if (a < 0x38800000) r = Math.abs(values[i]!) * 65536 + RINT - RINT;                // subnormal: |x| / 2^-16
+        else r = ((a - 0x38000000 + 0xfffff + ((a >>> 21) & 1)) >>> 21) & 0xff;
+        o[i] = r | ((u >>> 24) & 0x80);
+      }
+      return;
+    }
   }
 }
 
