@@ -11,7 +11,7 @@
  */
 import closeWithGrace from 'close-with-grace';
 import pino, { type Logger } from 'pino';
-import type { FastifyInstance } from 'fastify';
+import { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { startup as defaultRegistry, type InitContext, type InitRegistry, type InitReport } from './startup/index.ts';
 import type { WorkerPool } from './pool/index.ts';
@@ -89,7 +89,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerHandl
       ...(pool ? { pool } : {}),
       readiness: registry,
       // One logger for startup and requests; the metrics plugin writes the one log line per request.
-      fastify: { loggerInstance: ctx.log, disableRequestLogging: true },
+      fastify: { logger: undefined, loggerInstance: ctx.log, logController: new LogController({ disableRequestLogging: true }) },
     });
     const address = await app.listen({ port: ctx.config.port, host: ctx.config.host });
     return `listening on ${address}`;

@@ -76,6 +76,28 @@ async function metrics(app: FastifyInstance, opts: MetricsOptions) {
     collect() { this.set(opts.startup?.context?.services.kernelMode === 'simd' ? 1 : 0); } });
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'weightinit_' });
 
+  const logLine = (req: FastifyRequest, status: number, durationMs: number, extra: Record<string, unknown> = {}) => {
+    const w = tensorInfo(req);
+    return {
+      reqId: req.id, method: req.method, route: routeOf(req), url: req.url, status, durationMs: Math.round(durationMs * 100) / 100,
+      ...(w ? { recipeId: w.recipeId, bytes: w.bytes, format: w.format, scheme: w.scheme } : {}), ...extra,
+    };
+  };
+
+  // Fastify runs onResponse only when a response finished; a client that goes away mid-stream is
+  // seen here, from the response's 'close' without 'finish'.
+  app.addHook('onRequest', async (req, reply) => {
+    const res = reply.raw;
+    let finished = false;
+    res.once('finish', () => { finished = true; });
+    res.once('close', () => {
+      if (finished) return;
+      const w = tensorInfo(req);
+      if (w) aborted.inc({ format: w.format ?? 'unknown' });
+      req.log.info(logLine(req, reply.statusCode, reply.elapsedTime, { aborted: true }), 'request aborted by the client');
+    });
+  });
+
   app.addHook('onResponse', async (req, reply) => {
     const route = routeOf(req);
     const status = reply.statusCode;
@@ -83,20 +105,12 @@ async function metrics(app: FastifyInstance, opts: MetricsOptions) {
     requests.inc({ route, method: req.method, status: String(status) });
     duration.observe({ route, method: req.method }, seconds);
     const w = tensorInfo(req);
-    const finished = reply.raw.writableFinished;
-    if (w && status < 300) {
-      const format = w.format ?? 'unknown';
-      if (finished) {
-        bytesServed.inc({ format }, w.bytes ?? 0);
-        generation.observe({ scheme: w.scheme ?? 'unknown' }, seconds);
-      } else aborted.inc({ format });
+    if (w && status < 300 && req.method !== 'HEAD') {
+      bytesServed.inc({ format: w.format ?? 'unknown' }, w.bytes ?? 0);
+      generation.observe({ scheme: w.scheme ?? 'unknown' }, seconds);
     }
-    // The request log line: one per request, JSON (pino), with what an operator greps for.
-    req.log.info({
-      reqId: req.id, method: req.method, route, url: req.url, status, durationMs: Math.round(reply.elapsedTime * 100) / 100,
-      ...(w ? { recipeId: w.recipeId, bytes: w.bytes, format: w.format, scheme: w.scheme } : {}),
-      ...(finished ? {} : { aborted: true }),
-    }, 'request done');
+    // The request log: one JSON line per request with what an operator greps for.
+    req.log.info(logLine(req, status, reply.elapsedTime), 'request done');
   });
 
   app.get('/metrics', {
