@@ -170,6 +170,11 @@ export function contractViolation(res: LightMyRequestResponse): string | null {
   return null;
 }
 
+/** A 503 from the overload plugin (event-loop/heap pressure, in-flight budget): the contract's "retry later". */
+export function isOverloaded(res: LightMyRequestResponse): boolean {
+  return res.statusCode === 503 && res.headers['retry-after'] !== undefined && /overloaded/.test(res.body);
+}
+
 /** Rejects after ms: a request that does not answer is a hang. */
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout;
@@ -187,10 +192,19 @@ export function npyPayload(buf: Buffer): Buffer {
   return buf.subarray(start);
 }
 
+/**
+ * The one tensor's bytes of a safetensors file. Entries are read with Object.entries of the parsed
+ * header (JSON.parse keeps a "__proto__" key as an own property), never copied into another object,
+ * so a tensor named "__proto__" is found like any other; parseSafetensors checks the layout first.
+ */
 export function safetensorsPayload(buf: Buffer): Buffer {
-  const t = Object.values(parseSafetensors(buf).tensors);
+  parseSafetensors(buf);
+  const n = Number(buf.readBigUInt64LE(0));
+  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, { data_offsets: [number, number] }>;
+  const t = Object.entries(header).filter(([k]) => k !== '__metadata__');
   if (t.length !== 1) throw new Error(`expected one tensor, got ${t.length}`);
-  return Buffer.from(t[0]!.data);
+  const [b0, b1] = t[0]![1].data_offsets;
+  return buf.subarray(8 + n + b0, 8 + n + b1);
 }
 
 export function msgpackPayload(buf: Buffer): Buffer {

@@ -8,10 +8,10 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { pack } from 'msgpackr';
-import type { LightMyRequestResponse } from 'fastify';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { testApp } from '../http/helpers.ts';
 import {
-  contractViolation, cutRegion, DTYPE_BYTES, FUZZ_LIMITS, hostileRecipeArb, loadSchemes, msgpackPayload, npyPayload,
+  contractViolation, cutRegion, isOverloaded, DTYPE_BYTES, FUZZ_LIMITS, hostileRecipeArb, loadSchemes, msgpackPayload, npyPayload,
   rawBodyArb, rawQueryArb, RECIPE_QUERY_KEYS, recipeArb, regionArb, safetensorsPayload, toQuery, withTimeout,
 } from './fuzz-model.ts';
 
@@ -25,18 +25,29 @@ const { app: chunked } = await testApp({ ...FUZZ_LIMITS, workers: 1, mainThreadM
 t.teardown(async () => { await app.close(); await chunked.close(); });
 const schemes = await loadSchemes(app);
 
-async function check(req: Parameters<typeof app.inject>[0], what: string): Promise<LightMyRequestResponse> {
-  const res = await withTimeout(app.inject(req), HANG_MS, what);
+const stats = { cases: 0, requests: 0, ok: 0, problems: 0, checkedInvariants: 0, errors5xx: 0, shed: 0 };
+
+async function check(req: InjectOptions, what: string): Promise<LightMyRequestResponse> {
+  let res = await withTimeout(app.inject(req), HANG_MS, what);
+  // Load shedding (503 + Retry-After) is a correct answer when the machine is busy (tap runs files in
+  // parallel); the fuzz retries it, and counts it, rather than treating it as a failure.
+  for (let i = 0; i < 10 && isOverloaded(res); i++) {
+    stats.shed++;
+    await new Promise((r) => setTimeout(r, 300));
+    res = await withTimeout(app.inject(req), HANG_MS, what);
+  }
+  stats.requests++;
+  if (res.statusCode >= 500) stats.errors5xx++;
   const bad = contractViolation(res);
   if (bad) throw new Error(`${what}: ${bad}`);
   return res;
 }
 
-const stats = { ok: 0, problems: 0, checkedInvariants: 0 };
 t.teardown(() => { t.comment(`fuzz: ${JSON.stringify(stats)} (runs per property ${RUNS}, seed ${SEED})`); });
 
 t.test('hostile recipes as JSON and msgpack bodies and as query strings: 2xx or 4xx problem+json', async (t) => {
   await fc.assert(fc.asyncProperty(hostileRecipeArb(schemes), async (r) => {
+    stats.cases++;
     const asJson = JSON.stringify(r) ?? 'null';
     const j = await check({ method: 'POST', url: '/v1/tensors', payload: asJson, headers: { 'content-type': 'application/json' } }, `POST json ${asJson.slice(0, 200)}`);
     const m = await check({ method: 'POST', url: '/v1/tensors', payload: Buffer.from(pack(r)), headers: { 'content-type': 'application/msgpack' } }, `POST msgpack ${asJson.slice(0, 200)}`);
@@ -48,6 +59,7 @@ t.test('hostile recipes as JSON and msgpack bodies and as query strings: 2xx or 
 
 t.test('raw bodies (duplicate keys, deep nesting, NaN/Infinity, noise, oversize, wrong media types)', async (t) => {
   await fc.assert(fc.asyncProperty(rawBodyArb(schemes), fc.constantFrom('/v1/tensors', '/v1/tensors/digest', '/v1/models'), async (b, url) => {
+    stats.cases++;
     const res = await check({ method: 'POST', url, payload: b.payload, headers: { 'content-type': b.contentType } }, `POST ${url} ${b.contentType} ${b.payload.subarray(0, 120).toString('latin1')}`);
     res.statusCode < 300 ? stats.ok++ : stats.problems++;
   }), { numRuns: RUNS * 2, seed: SEED + 1 });
@@ -56,6 +68,7 @@ t.test('raw bodies (duplicate keys, deep nesting, NaN/Infinity, noise, oversize,
 
 t.test('raw query strings on every GET route', async (t) => {
   await fc.assert(fc.asyncProperty(rawQueryArb, fc.constantFrom('/v1/tensors', '/v1/tensors/digest', '/v1/schemes', '/v1/schemes/normal', '/readyz'), async (q, path) => {
+    stats.cases++;
     const res = await check({ method: 'GET', url: `${path}?${q}` }, `GET ${path}?${q}`);
     res.statusCode < 300 ? stats.ok++ : stats.problems++;
   }), { numRuns: RUNS * 2, seed: SEED + 2 });
@@ -65,7 +78,7 @@ t.test('raw query strings on every GET route', async (t) => {
 t.test('plausible recipes: clean answers, and every 200 keeps the determinism invariants', async (t) => {
   let successes = 0, runs = 0;
   await fc.assert(fc.asyncProperty(recipeArb(schemes).chain((r) => fc.tuple(fc.constant(r), regionArb(r.shape))), async ([r, region]) => {
-    runs++;
+    runs++; stats.cases++;
     const body = (format: string, extra: Record<string, unknown> = {}) => ({ ...r, format, ...extra });
     const post = (format: string, extra: Record<string, unknown> = {}) => check({ method: 'POST', url: '/v1/tensors', payload: body(format, extra) }, `POST ${format} ${JSON.stringify(r)}`);
     const raw = await post('raw');
@@ -99,7 +112,11 @@ t.test('plausible recipes: clean answers, and every 200 keeps the determinism in
       if (!sl.rawPayload.equals(cutRegion(full, r.shape, region.ranges, width))) throw new Error(`slice ${region.text} differs from the region of the full tensor`);
     }
     // Chunked parallel generation gives the same bytes.
-    const ch = await withTimeout(chunked.inject({ method: 'POST', url: '/v1/tensors', payload: body('raw') }), HANG_MS, 'chunked');
+    let ch = await withTimeout(chunked.inject({ method: 'POST', url: '/v1/tensors', payload: body('raw') }), HANG_MS, 'chunked');
+    for (let i = 0; i < 10 && isOverloaded(ch); i++) {
+      await new Promise((r) => setTimeout(r, 300));
+      ch = await withTimeout(chunked.inject({ method: 'POST', url: '/v1/tensors', payload: body('raw') }), HANG_MS, 'chunked');
+    }
     if (ch.statusCode !== 200 || !ch.rawPayload.equals(full)) throw new Error(`chunked app: ${ch.statusCode}, bytes ${ch.rawPayload.equals(full) ? 'equal' : 'differ'}`);
     stats.checkedInvariants++;
   }), { numRuns: RUNS, seed: SEED + 3 });
