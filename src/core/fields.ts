@@ -51,7 +51,12 @@ export function indexField(ctx: { precision: 'f32' | 'f64' }, value: (i: number)
 /** A whole tensor computed once (orthogonal, dirichlet, ...), served by index. */
 export function arrayField(ctx: { precision: 'f32' | 'f64' }, values: () => Float32Array | Float64Array): Field {
   let cache: Float32Array | Float64Array | undefined;
-  return { precision: ctx.precision, fill: (s, n, out) => { cache ??= values(); out.set(cache.subarray(s, s + n)); } };
+  return { precision: ctx.precision, whole: true, fill: (s, n, out) => { cache ??= values(); out.set(cache.subarray(s, s + n)); } };
+}
+
+/** The same field, flagged as computed from the whole tensor at once (see Field.whole). */
+export function wholeField(field: Field): Field {
+  return { precision: field.precision, whole: true, fill: (s, n, out) => field.fill(s, n, out) };
 }
 
 /** Multiplies every value by k (rounded to the sampling precision after the product). */

@@ -13,6 +13,7 @@ import type { Field } from './field.ts';
 import { scaledField } from './fields.ts';
 import { parseSpectralNorm, spectralNormField, type SpectralNorm } from './spectral-norm.ts';
 import { numel as numelOf } from './slice.ts';
+import { maxWholeElements } from './whole-limits.ts';
 import './schemes/index.ts';
 
 export const MAX_RANK = 8;
@@ -53,6 +54,10 @@ export interface CompiledRecipe {
   numel: number;
   bytes: number;
   id: string;
+  /** Values come from one computation over the whole tensor (Field.whole or spectral_norm). */
+  whole: boolean;
+  /** Bytes of whole-tensor arrays this compiled recipe holds once generated (0 for streaming schemes). */
+  wholeBytes: number;
   theory(): Theory;
 }
 
@@ -139,8 +144,19 @@ export function stableJson(v: unknown): string {
   return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
 }
 
+/**
+ * Ids memoized per canonical recipe object: canonical recipes are never mutated once built, and the
+ * HTTP layer reuses them (plan cache), so the stable JSON + SHA-256 is paid once per recipe.
+ */
+const ids = new WeakMap<CanonicalRecipe, string>();
+
 export function recipeId(recipe: CanonicalRecipe): string {
-  return createHash('sha256').update(ALGORITHM_NAME).update('\n').update(stableJson(recipe)).digest('hex').slice(0, 32);
+  let id = ids.get(recipe);
+  if (id === undefined) {
+    id = createHash('sha256').update(ALGORITHM_NAME).update('\n').update(stableJson(recipe)).digest('hex').slice(0, 32);
+    ids.set(recipe, id);
+  }
+  return id;
 }
 
 export function contextFor(recipe: CanonicalRecipe): SchemeContext {
@@ -157,8 +173,30 @@ export function contextFor(recipe: CanonicalRecipe): SchemeContext {
   };
 }
 
+/**
+ * Compiled recipes, LRU by id. Bounded by entries and by the bytes of whole-tensor arrays they may
+ * hold (an orthogonal field keeps its whole tensor once generated): at most CACHE_ENTRIES entries and
+ * wholeCacheBytes() of whole-tensor arrays, except that the newest entry always stays (it is in use).
+ */
 const cache = new Map<string, CompiledRecipe>();
 const CACHE_ENTRIES = 64;
+let cachedWholeBytes = 0;
+
+/** Budget of whole-tensor bytes in this thread's recipe cache: one float32 tensor of maxWholeElements. */
+export function wholeCacheBytes(): number { return 4 * maxWholeElements(); }
+
+function evict(): void {
+  while (cache.size > 1 && (cache.size > CACHE_ENTRIES || cachedWholeBytes > wholeCacheBytes())) {
+    const oldest = cache.keys().next().value!;
+    cachedWholeBytes -= cache.get(oldest)!.wholeBytes;
+    cache.delete(oldest);
+  }
+}
+
+/** Bytes of whole-tensor arrays currently referenced by this thread's recipe cache (tests, metrics). */
+export function recipeCacheStats(): { entries: number; wholeBytes: number } {
+  return { entries: cache.size, wholeBytes: cachedWholeBytes };
+}
 
 /** Validates, canonicalizes and compiles a recipe (LRU-cached by id, so whole-tensor schemes compute once). */
 export function compileRecipe(input: RecipeInput): CompiledRecipe {
@@ -166,16 +204,24 @@ export function compileRecipe(input: RecipeInput): CompiledRecipe {
   return compileCanonical(recipe, def);
 }
 
-export function compileCanonical(recipe: CanonicalRecipe, def: SchemeDef = lookup(recipe.scheme)!): CompiledRecipe {
+/**
+ * Compiles a canonical recipe (cached in this thread unless options.cache is false: a caller that
+ * generates a whole tensor once and hands it on must not leave a second copy in the cache).
+ */
+export function compileCanonical(recipe: CanonicalRecipe, def: SchemeDef = lookup(recipe.scheme)!, options: { cache?: boolean } = {}): CompiledRecipe {
+  const useCache = options.cache !== false;
   const id = recipeId(recipe);
-  const hit = cache.get(id);
+  const hit = useCache ? cache.get(id) : undefined;
   if (hit) { cache.delete(id); cache.set(id, hit); return hit; }
   const ctx = contextFor(recipe);
   const base = def.compile(ctx);
   const field = scaledField(recipe.spectral_norm === undefined ? base : spectralNormField(base, recipe.shape, recipe.spectral_norm), recipe.scale);
   const n = numelOf(recipe.shape);
+  const width = base.precision === 'f64' ? 8 : 4;
+  const layers = (base.whole ? 1 : 0) + (recipe.spectral_norm === undefined ? 0 : 1); // spectral norm keeps its own normalized copy
   const compiled: CompiledRecipe = {
     recipe, def, field, numel: n, bytes: n * BYTES_PER_ELEMENT[recipe.dtype], id,
+    whole: layers > 0, wholeBytes: layers * n * width,
     theory: () => {
       const t: Theory = recipe.spectral_norm === undefined ? def.theory?.(ctx) ?? {} : { density: 'other' }; // spectral_norm rescales by a data-dependent sigma
       const s = recipe.scale;
@@ -186,7 +232,9 @@ export function compileCanonical(recipe: CanonicalRecipe, def: SchemeDef = looku
       return r;
     },
   };
+  if (!useCache) return compiled;
   cache.set(id, compiled);
-  if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  cachedWholeBytes += compiled.wholeBytes;
+  evict();
   return compiled;
 }

@@ -8,6 +8,7 @@ import { Piscina } from 'piscina';
 import type { Config } from '../config.ts';
 import { kernelMode } from '../core/kernels/index.ts';
 import { selfTestDigest } from './fill.ts';
+import { setMaxWholeElements } from '../core/whole-limits.ts';
 import type { PoolTask, SelfTestResult } from './tasks.ts';
 
 export interface PoolOptions {
@@ -33,14 +34,16 @@ export class AbortError extends Error {
   constructor(reason?: unknown) { super('The task has been aborted', { cause: reason }); }
 }
 
-export function createPool(config: Pick<Config, 'workers'> & Partial<Pick<Config, 'workerHeapMb'>>, options: PoolOptions = {}): WorkerPool {
+export function createPool(config: Pick<Config, 'workers'> & Partial<Pick<Config, 'workerHeapMb' | 'maxWholeElements'>>, options: PoolOptions = {}): WorkerPool {
+  // config.maxWholeElements applies on every thread that compiles recipes: this one and each worker.
+  if (config.maxWholeElements !== undefined) setMaxWholeElements(config.maxWholeElements);
   const expectedSelfTest = selfTestDigest();
   const piscina = new Piscina({
     filename: options.workerFile ?? new URL('./worker.ts', import.meta.url).href,
     minThreads: config.workers,
     maxThreads: config.workers,
     idleTimeout: 60_000,
-    workerData: { expectedSelfTest, kernelInit: options.kernelInit },
+    workerData: { expectedSelfTest, kernelInit: options.kernelInit, maxWholeElements: config.maxWholeElements },
     // A worker over its heap limit dies alone (ERR_WORKER_OUT_OF_MEMORY): piscina rejects only its
     // task and starts a replacement, instead of V8 aborting the whole process.
     ...(config.workerHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: config.workerHeapMb } } : {}),
@@ -55,7 +58,7 @@ export function createPool(config: Pick<Config, 'workers'> & Partial<Pick<Config
       if (!signal) return piscina.run(task) as Promise<T>;
       if (signal.aborted) return Promise.reject(new AbortError(signal.reason));
       let flag: Int32Array | undefined;
-      if (task.kind === 'chunk' || task.kind === 'stats') flag = task.cancel ??= new Int32Array(new SharedArrayBuffer(4));
+      if (task.kind === 'chunk' || task.kind === 'stats' || task.kind === 'whole') flag = task.cancel ??= new Int32Array(new SharedArrayBuffer(4));
       return new Promise<T>((resolve, reject) => {
         const onAbort = () => { if (flag) Atomics.store(flag, 0, 1); reject(new AbortError(signal.reason)); };
         signal.addEventListener('abort', onAbort, { once: true });

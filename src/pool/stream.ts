@@ -13,9 +13,12 @@ import type { Slice } from '../core/slice.ts';
 import { BYTES_PER_ELEMENT } from '../core/dtypes.ts';
 import { planChunks, type ChunkPlan } from './plan.ts';
 import { compileResult, fillRange, STATS_BLOCK, statsRange } from './fill.ts';
+import { compileCanonical } from '../core/recipe.ts';
+import { numel as numelOf } from '../core/slice.ts';
+import { wholeLane } from './whole.ts';
 import { RecipeError } from '../core/errors.ts';
 import type { Theory } from '../core/schemes/registry.ts';
-import type { CompileResult } from './tasks.ts';
+import type { WholeValues } from './tasks.ts';
 import { merge, emptyStats, type PartialStats } from './stats.ts';
 import type { WorkerPool } from './pool.ts';
 
@@ -24,6 +27,8 @@ export interface TensorJob {
   slice?: Slice;
   /** Number of slice-output elements. */
   numel: number;
+  /** Whole-tensor recipes: the values computed once by the whole lane (see whole.ts). Per request, never cached in a plan. */
+  values?: WholeValues;
 }
 
 export interface GenerationLimits {
@@ -43,7 +48,7 @@ export function generateInline(job: TensorJob, framing: Framing = {}): Buffer {
   const pre = framing.prefix?.length ?? 0, suf = framing.suffix?.length ?? 0;
   const out = Buffer.allocUnsafe(pre + dataBytes(job) + suf);
   if (framing.prefix) out.set(framing.prefix, 0);
-  fillRange(job.recipe, job.slice, 0, job.numel, out, pre);
+  fillRange(job.recipe, job.slice, 0, job.numel, out, pre, undefined, job.values);
   if (framing.suffix) out.set(framing.suffix, pre + dataBytes(job));
   return out;
 }
@@ -57,6 +62,7 @@ export function tensorBody(pool: WorkerPool, job: TensorJob, limits: GenerationL
 export class OrderedChunkStream extends Readable {
   private readonly plan: ChunkPlan;
   private readonly abort = new AbortController();
+  private wholeChecked = false;
   private readonly inflight: Promise<ArrayBuffer | null>[] = [];
   private submitted = 0;
   private pulling = false;
@@ -64,7 +70,7 @@ export class OrderedChunkStream extends Readable {
   /** Bytes of tensor data pushed so far (for metrics and tests). */
   bytesPushed = 0;
 
-  constructor(private readonly pool: WorkerPool, private readonly job: TensorJob,
+  constructor(private readonly pool: WorkerPool, private job: TensorJob,
     private readonly limits: GenerationLimits, private readonly framing: Framing = {}) {
     super();
     this.plan = planChunks(job.numel, BYTES_PER_ELEMENT[job.recipe.dtype], limits.chunkBytes);
@@ -77,7 +83,7 @@ export class OrderedChunkStream extends Readable {
   private topUp(): void {
     while (this.submitted < this.plan.count && this.inflight.length < this.limits.windowChunks && !this.abort.signal.aborted) {
       const [o0, o1] = this.plan.range(this.submitted++);
-      const p = this.pool.run<ArrayBuffer | null>({ kind: 'chunk', recipe: this.job.recipe, slice: this.job.slice, o0, o1 }, this.abort.signal);
+      const p = this.pool.run<ArrayBuffer | null>({ kind: 'chunk', recipe: this.job.recipe, slice: this.job.slice, o0, o1, values: this.job.values }, this.abort.signal);
       p.catch(noop); // awaited later in order; a rejection before then must not count as unhandled
       this.inflight.push(p);
     }
@@ -94,6 +100,14 @@ export class OrderedChunkStream extends Readable {
   private async pull(): Promise<void> {
     this.pulling = true;
     try {
+      if (!this.wholeChecked) {
+        // A caller that did not prepare the job (prepareJob) still gets the whole tensor computed once.
+        this.wholeChecked = true;
+        if (!this.job.values && compileCanonical(this.job.recipe).whole) {
+          this.job = { ...this.job, values: await wholeLane(this.pool).values(this.job.recipe, this.abort.signal) };
+          if (this.destroyed) return;
+        }
+      }
       for (;;) {
         this.topUp();
         const next = this.inflight.shift();
@@ -151,12 +165,12 @@ export async function tensorStats(pool: WorkerPool, job: TensorJob, limits: Gene
       if (blocks === null) throw new Error('stats generation was cancelled');
       for (const b of blocks) acc = merge(acc, b);
     };
-    if (inline) { fold(statsRange(job.recipe, job.slice, 0, job.numel, hist)); return acc; }
+    if (inline) { fold(statsRange(job.recipe, job.slice, 0, job.numel, hist, undefined, job.values)); return acc; }
     const ready = new Map<number, PartialStats[] | null>();
     let nextFold = 0;
     await windowed(plan.count, limits.windowChunks, (i) => {
       const [o0, o1] = plan.range(i);
-      return pool.run<PartialStats[] | null>({ kind: 'stats', recipe: job.recipe, slice: job.slice, o0, o1, hist }, signal);
+      return pool.run<PartialStats[] | null>({ kind: 'stats', recipe: job.recipe, slice: job.slice, o0, o1, hist, values: job.values }, signal);
     }, (r, i) => {
       ready.set(i, r);
       while (ready.has(nextFold)) { fold(ready.get(nextFold)!); ready.delete(nextFold++); }
@@ -179,7 +193,7 @@ export async function collectBytes(pool: WorkerPool, job: TensorJob, limits: Gen
   const plan = planChunks(job.numel, width, limits.chunkBytes);
   await windowed(plan.count, limits.windowChunks, async (i) => {
     const [o0, o1] = plan.range(i);
-    const buf = await pool.run<ArrayBuffer | null>({ kind: 'chunk', recipe: job.recipe, slice: job.slice, o0, o1 }, signal);
+    const buf = await pool.run<ArrayBuffer | null>({ kind: 'chunk', recipe: job.recipe, slice: job.slice, o0, o1, values: job.values }, signal);
     if (buf === null) throw new Error('chunk generation was cancelled');
     out.set(new Uint8Array(buf), o0 * width);
   }, noop);
@@ -187,12 +201,29 @@ export async function collectBytes(pool: WorkerPool, job: TensorJob, limits: Gen
 }
 
 /**
- * Compiles the recipe where its generation will run: inline on this thread for small jobs, else in a
- * worker (whole-tensor schemes compute at compile time). Throws the RecipeError; returns the theory.
+ * Gets a job ready to generate: compiles its recipe on this thread (compiling is cheap and lazy for
+ * every scheme; it throws the RecipeError) and, for a whole-tensor recipe too large to compute here,
+ * gets its values from the whole lane (computed once, shared with the workers). Returns the scheme's
+ * theory and the job to generate (a copy carrying the values, never the caller's object).
  */
-export async function compileFor(pool: WorkerPool, job: TensorJob, limits: GenerationLimits, signal?: AbortSignal): Promise<Theory> {
-  const inline = job.numel * BYTES_PER_ELEMENT[job.recipe.dtype] <= limits.mainThreadMaxBytes;
-  const r = inline ? compileResult(job.recipe) : await pool.run<CompileResult>({ kind: 'compile', recipe: job.recipe }, signal);
+export async function prepareJob(pool: WorkerPool, job: TensorJob, limits: GenerationLimits,
+  signal?: AbortSignal | (() => AbortSignal)): Promise<{ theory: Theory; job: TensorJob }> {
+  const r = checkRecipe(job);
+  if (!r.whole || job.values) return { theory: r.theory, job };
+  const fullBytes = numelOf(job.recipe.shape) * BYTES_PER_ELEMENT[job.recipe.dtype];
+  if (fullBytes <= limits.mainThreadMaxBytes) return { theory: r.theory, job }; // tiny: computed inline
+  const sig = typeof signal === 'function' ? signal() : signal; // made only when waiting can happen
+  return { theory: r.theory, job: { ...job, values: await wholeLane(pool).values(job.recipe, sig) } };
+}
+
+/** Compiles the job's recipe on this thread (cheap: no values are computed); throws its RecipeError. */
+export function checkRecipe(job: TensorJob): { theory: Theory; whole: boolean } {
+  const r = compileResult(job.recipe);
   if (!r.ok) throw new RecipeError(r.error.kind, r.error.field, r.error.rule, r.error.value, r.error.extra);
-  return r.theory;
+  return r;
+}
+
+/** The recipe's theory (throws its RecipeError); see prepareJob. */
+export async function compileFor(pool: WorkerPool, job: TensorJob, limits: GenerationLimits, signal?: AbortSignal): Promise<Theory> {
+  return (await prepareJob(pool, job, limits, signal)).theory;
 }

@@ -20,7 +20,19 @@ export interface RangeTask {
    * a millisecond without terminating the worker thread (piscina's AbortSignal would kill it).
    */
   cancel?: Int32Array;
+  /**
+   * Whole-tensor recipes: every flat element's value (sampling precision, scale applied), computed
+   * once by a WholeTask on shared memory; the range is then converted from these instead of each
+   * worker recomputing the whole tensor.
+   */
+  values?: WholeValues;
 }
+
+/** The values of a whole-tensor recipe, on a SharedArrayBuffer (shared with workers, never copied). */
+export type WholeValues = Float32Array | Float64Array;
+
+/** Compute a whole-tensor recipe once (into shared memory); answers WholeValues, or null if cancelled. */
+export interface WholeTask { kind: 'whole'; recipe: CanonicalRecipe; cancel?: Int32Array }
 
 /** Fill bytes of the storage dtype; the worker answers with a transferred ArrayBuffer (or null if cancelled). */
 export interface ChunkTask extends RangeTask { kind: 'chunk' }
@@ -37,9 +49,9 @@ export interface SelfTestTask { kind: 'selftest' }
  */
 export interface CompileTask { kind: 'compile'; recipe: CanonicalRecipe }
 export type CompileResult =
-  | { ok: true; theory: Theory }
+  | { ok: true; theory: Theory; whole: boolean }
   | { ok: false; error: { kind: RecipeErrorKind; field: string; rule: string; value?: unknown; extra: Record<string, unknown> } };
 
-export type PoolTask = ChunkTask | StatsTask | SelfTestTask | CompileTask;
+export type PoolTask = ChunkTask | StatsTask | SelfTestTask | CompileTask | WholeTask;
 
 export interface SelfTestResult { ok: boolean; sha256: string; kernelMode: string; threadId: number; message?: string }

@@ -7,10 +7,11 @@ import { threadId, workerData } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { BYTES_PER_ELEMENT } from '../core/dtypes.ts';
 import { kernelMode } from '../core/kernels/index.ts';
-import { compileResult, fillRange, selfTestDigest, statsRange } from './fill.ts';
+import { compileResult, fillRange, selfTestDigest, statsRange, wholeValues } from './fill.ts';
+import { setMaxWholeElements } from '../core/whole-limits.ts';
 import type { PoolTask, SelfTestResult } from './tasks.ts';
 
-interface WorkerInit { expectedSelfTest?: string; kernelInit?: string }
+interface WorkerInit { expectedSelfTest?: string; kernelInit?: string; maxWholeElements?: number }
 
 async function init() {
   const data = (workerData ?? {}) as WorkerInit;
@@ -21,6 +22,9 @@ async function init() {
     const fn = (mod.initKernels ?? mod.default) as undefined | (() => unknown);
     if (typeof fn === 'function') await fn();
   }
+  // The same whole-tensor limit as the main thread (config.maxWholeElements), or a worker would accept
+  // (and allocate) what the service promises to refuse.
+  if (data.maxWholeElements !== undefined) setMaxWholeElements(data.maxWholeElements);
   const digest = selfTestDigest();
   if (data.expectedSelfTest && digest !== data.expectedSelfTest) {
     throw new Error(`worker self-test failed: digest ${digest} != main thread ${data.expectedSelfTest} (kernels: ${kernelMode()})`);
@@ -30,11 +34,13 @@ async function init() {
       case 'chunk': {
         const n = task.o1 - task.o0;
         const buf = new ArrayBuffer(n * BYTES_PER_ELEMENT[task.recipe.dtype]);
-        const ok = fillRange(task.recipe, task.slice, task.o0, task.o1, new Uint8Array(buf), 0, task.cancel);
+        const ok = fillRange(task.recipe, task.slice, task.o0, task.o1, new Uint8Array(buf), 0, task.cancel, task.values);
         return ok ? Piscina.move(buf) : null;
       }
       case 'stats':
-        return statsRange(task.recipe, task.slice, task.o0, task.o1, task.hist, task.cancel);
+        return statsRange(task.recipe, task.slice, task.o0, task.o1, task.hist, task.cancel, task.values);
+      case 'whole':
+        return wholeValues(task.recipe, task.cancel);
       case 'compile':
         return compileResult(task.recipe);
       case 'selftest': {

@@ -11,7 +11,7 @@
  */
 import { define, type SchemeContext } from './registry.ts';
 import type { Field } from '../field.ts';
-import { arrayField, constField } from '../fields.ts';
+import { arrayField, constField, wholeField } from '../fields.ts';
 import { RecipeError } from '../errors.ts';
 import { kernels } from '../kernels/index.ts';
 import { rawWords } from '../kernels/scalar.ts';
@@ -98,10 +98,10 @@ define({
     checkQrWork('delta_orthogonal', inn, out, ctx.shape);
     let m: Float64Array | undefined;
     const gain = ctx.params.gain as number;
-    return convCentreField(ctx, (k) => Math.floor((k - 1) / 2), (o, i) => {
+    return wholeField(convCentreField(ctx, (k) => Math.floor((k - 1) / 2), (o, i) => {
       m ??= orthogonalFromGaussian(gaussian64(ctx, inn * out), inn, out);
       return m[i * out + o]! * gain;
-    });
+    }));
   },
   theory: () => ({ density: 'other' }),
 });

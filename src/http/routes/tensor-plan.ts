@@ -74,6 +74,28 @@ export function planTensor(req: TensorRequest, accept: string | undefined, confi
   return plan;
 }
 
+/**
+ * Plans of recent queries, keyed by the raw query string and the Accept header: a repeated query (the
+ * common case for training jobs and caches in front of them) skips canonicalization, the recipe-id
+ * hash and framing. Plans are immutable once built (requests copy the job before adding to it);
+ * only successful plans are kept; an LRU of `entries` (a key is at most the query-string cap).
+ */
+export class PlanCache {
+  private readonly plans = new Map<string, TensorPlan>();
+  constructor(private readonly config: Config, private readonly entries = 512) {}
+
+  plan(url: string, accept: string | undefined, build: () => TensorRequest): TensorPlan {
+    const q = url.indexOf('?');
+    const key = (q < 0 ? '' : url.slice(q + 1)) + '\n' + (accept ?? '');
+    const hit = this.plans.get(key);
+    if (hit) { this.plans.delete(key); this.plans.set(key, hit); return hit; }
+    const plan = planTensor(build(), accept, this.config);
+    this.plans.set(key, plan);
+    if (this.plans.size > this.entries) this.plans.delete(this.plans.keys().next().value!);
+    return plan;
+  }
+}
+
 function tooLarge(bytes: number, limit: number, sliced: boolean): RecipeError {
   return new RecipeError('too_large', 'shape', `the response would be ${bytes} bytes; the limit is ${limit} bytes (WEIGHTINIT_MAX_BYTES)${sliced ? '' : '; ask for a slice'}`, bytes, { limit, bytes });
 }

@@ -6,13 +6,14 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
-import { collectBytes, compileFor, tensorBody, tensorStats, type GenerationLimits, type WorkerPool } from '../../pool/index.ts';
+import { checkRecipe, collectBytes, prepareJob, tensorBody, tensorStats, type GenerationLimits, type TensorJob, type WorkerPool } from '../../pool/index.ts';
+import type { Theory } from '../../core/schemes/registry.ts';
 import { CONTENT_TYPE, FILE_EXTENSION, isBinary, type BinaryFormat } from '../formats/index.ts';
 import { jsonBody } from '../formats/json.ts';
 import { statsBody } from '../formats/stats.ts';
 import { Binary, Problem, TensorBody, TensorDigest, TensorJson, TensorQuery, TensorStats } from '../schemas.ts';
 import { typeboxValidator } from '../validation.ts';
-import { fromBody, fromQuery, matchesIfNoneMatch, planTensor, type TensorPlan, type TensorRequest } from './tensor-plan.ts';
+import { fromBody, fromQuery, matchesIfNoneMatch, PlanCache, planTensor, type TensorPlan, type TensorRequest } from './tensor-plan.ts';
 import { tensorExamples } from './examples.ts';
 
 /**
@@ -50,6 +51,7 @@ const tensorResponses = {
 export async function tensorRoutes(app: FastifyInstance, opts: TensorRoutesOptions): Promise<void> {
   const { config, pool } = opts;
   const limits: GenerationLimits = { chunkBytes: config.chunkBytes, windowChunks: config.windowChunks, mainThreadMaxBytes: config.mainThreadMaxBytes };
+  const plans = new PlanCache(config);
   app.setValidatorCompiler(typeboxValidator);
 
   app.route({
@@ -62,7 +64,7 @@ export async function tensorRoutes(app: FastifyInstance, opts: TensorRoutesOptio
       querystring: TensorQuery,
       response: tensorResponses,
     },
-    handler: (request, reply) => serve(request, reply, fromQuery(request.query as TensorQuery)),
+    handler: (request, reply) => serve(request, reply, plans.plan(request.url, request.headers.accept, () => fromQuery(request.query as TensorQuery))),
   });
 
   app.route({
@@ -76,7 +78,7 @@ export async function tensorRoutes(app: FastifyInstance, opts: TensorRoutesOptio
       body: { content: { 'application/json': { schema: { ...TensorBody, examples: tensorExamples } }, 'application/msgpack': { schema: TensorBody } } },
       response: tensorResponses,
     },
-    handler: (request, reply) => serve(request, reply, fromBody(request.body as TensorBody)),
+    handler: (request, reply) => serve(request, reply, planTensor(fromBody(request.body as TensorBody), request.headers.accept, config)),
   });
 
   const digestResponses = { 200: { description: 'Digest of the body GET /v1/tensors would send', content: { 'application/json': { schema: TensorDigest } } }, ...problemResponses };
@@ -88,7 +90,7 @@ export async function tensorRoutes(app: FastifyInstance, opts: TensorRoutesOptio
       querystring: TensorQuery,
       response: digestResponses,
     },
-  }, (request, reply) => digest(request, reply, fromQuery(request.query as TensorQuery)));
+  }, (request, reply) => digest(request, reply, plans.plan(request.url, request.headers.accept, () => fromQuery(request.query as TensorQuery))));
   app.post('/v1/tensors/digest', {
     bodyLimit: config.maxBodyBytes,
     schema: {
@@ -97,7 +99,7 @@ export async function tensorRoutes(app: FastifyInstance, opts: TensorRoutesOptio
       body: { content: { 'application/json': { schema: TensorBody }, 'application/msgpack': { schema: TensorBody } } },
       response: digestResponses,
     },
-  }, (request, reply) => digest(request, reply, fromBody(request.body as TensorBody)));
+  }, (request, reply) => digest(request, reply, planTensor(fromBody(request.body as TensorBody), request.headers.accept, config)));
 
   /** An AbortSignal that fires when the client goes away before the response is complete. */
   function clientGone(reply: FastifyReply): AbortSignal {
@@ -106,61 +108,64 @@ export async function tensorRoutes(app: FastifyInstance, opts: TensorRoutesOptio
     return ac.signal;
   }
 
-  function bodyLength(plan: TensorPlan): number | undefined { return plan.framing?.length; }
-
-  function describe(request: FastifyRequest, reply: FastifyReply, plan: TensorPlan): void {
+  /** Response headers of a plan, built once per plan (plans are cached and reused). */
+  const headerCache = new WeakMap<TensorPlan, { recipe: Record<string, string>; body: Record<string, string> }>();
+  function headersOf(plan: TensorPlan): { recipe: Record<string, string>; body: Record<string, string> } {
+    let c = headerCache.get(plan);
+    if (c) return c;
     const m = plan.meta;
-    request.weightinit = { recipeId: m.recipeId, scheme: m.recipe.scheme, format: plan.format, bytes: bodyLength(plan) ?? 0 };
-    reply.header('etag', plan.etag);
-    reply.header('vary', 'Accept');
-    reply.header('cache-control', 'public, max-age=3600');
-    reply.header('weightinit-recipe', m.recipeId);
-    reply.header('weightinit-algorithm', m.algorithm);
-    reply.header('weightinit-shape', m.shape.join(','));
-    reply.header('weightinit-dtype', m.dtype);
-    if (m.slice !== undefined) reply.header('weightinit-slice', m.slice);
+    const h: Record<string, string> = {
+      etag: plan.etag, vary: 'Accept', 'cache-control': 'public, max-age=3600',
+      'weightinit-recipe': m.recipeId, 'weightinit-algorithm': m.algorithm, 'weightinit-shape': m.shape.join(','), 'weightinit-dtype': m.dtype,
+    };
+    if (m.slice !== undefined) h['weightinit-slice'] = m.slice;
+    // Body headers only once the recipe compiled: an error answer must not carry the tensor's length.
+    const body: Record<string, string> = plan.framing ? {
+      'content-type': plan.framing.contentType,
+      'content-length': String(plan.framing.length),
+      'content-disposition': `inline; filename="${fileName(plan)}.${FILE_EXTENSION[plan.format as BinaryFormat]}"`,
+    } : { 'content-type': CONTENT_TYPE[plan.format] + '; charset=utf-8' };
+    c = { recipe: h, body };
+    headerCache.set(plan, c);
+    return c;
   }
 
-  async function serve(request: FastifyRequest, reply: FastifyReply, req: TensorRequest) {
-    const plan = planTensor(req, request.headers.accept, config);
-    describe(request, reply, plan);
+  async function serve(request: FastifyRequest, reply: FastifyReply, plan: TensorPlan) {
+    const m = plan.meta;
+    request.weightinit = { recipeId: m.recipeId, scheme: m.recipe.scheme, format: plan.format, bytes: plan.framing?.length ?? 0 };
+    const headers = headersOf(plan);
+    reply.headers(headers.recipe);
     if (matchesIfNoneMatch(request.headers['if-none-match'], plan.etag)) return reply.code(304).send();
-    const signal = clientGone(reply);
-    const theory = await compileFor(pool, plan.job, limits, signal);
-    if (isBinary(plan.format)) {
-      const framing = plan.framing!;
-      reply.header('content-type', framing.contentType);
-      reply.header('content-length', String(framing.length));
-      reply.header('content-disposition', `inline; filename="${fileName(plan)}.${FILE_EXTENSION[plan.format as BinaryFormat]}"`);
-      if (request.method === 'HEAD') return reply.send();
-      return reply.send(tensorBody(pool, plan.job, limits, framing));
-    }
-    reply.header('content-type', CONTENT_TYPE[plan.format] + '; charset=utf-8');
-    if (request.method === 'HEAD') return reply.send(); // json/stats lengths are only known after generating
-    const body = await jsonOrStats(plan, theory, signal);
-    if (request.weightinit) request.weightinit.bytes = Buffer.byteLength(body);
+    // HEAD: the recipe must compile (same 4xx as GET) but nothing is generated, not even a whole tensor.
+    if (request.method === 'HEAD') { checkRecipe(plan.job); return reply.headers(headers.body).send(); } // json/stats lengths are only known after generating
+    let signal: AbortSignal | undefined;
+    const gone = () => (signal ??= clientGone(reply)); // an AbortController only where something can wait
+    const { theory, job } = await prepareJob(pool, plan.job, limits, gone);
+    reply.headers(headers.body);
+    if (plan.framing) return reply.send(tensorBody(pool, job, limits, plan.framing));
+    const body = await jsonOrStats(plan, job, theory, gone());
+    request.weightinit.bytes = Buffer.byteLength(body);
     return reply.send(body);
   }
 
-  async function jsonOrStats(plan: TensorPlan, theory: Awaited<ReturnType<typeof compileFor>>, signal: AbortSignal): Promise<string> {
-    if (plan.format === 'json') return jsonBody(plan.meta, await collectBytes(pool, plan.job, limits, signal));
-    return statsBody(plan.meta, await tensorStats(pool, plan.job, limits, signal), theory);
+  async function jsonOrStats(plan: TensorPlan, job: TensorJob, theory: Theory, signal: AbortSignal): Promise<string> {
+    if (plan.format === 'json') return jsonBody(plan.meta, await collectBytes(pool, job, limits, signal));
+    return statsBody(plan.meta, await tensorStats(pool, job, limits, signal), theory);
   }
 
-  async function digest(request: FastifyRequest, reply: FastifyReply, req: TensorRequest) {
-    const plan = planTensor(req, request.headers.accept, config);
+  async function digest(request: FastifyRequest, reply: FastifyReply, plan: TensorPlan) {
     const signal = clientGone(reply);
-    const theory = await compileFor(pool, plan.job, limits, signal);
+    const { theory, job } = await prepareJob(pool, plan.job, limits, signal);
     const hash = createHash('sha256');
     let bytes = 0;
     if (plan.framing) {
-      const body = tensorBody(pool, plan.job, limits, plan.framing);
+      const body = tensorBody(pool, job, limits, plan.framing);
       if (Buffer.isBuffer(body)) { hash.update(body); bytes = body.length; } else {
         signal.addEventListener('abort', () => body.destroy(), { once: true });
         for await (const chunk of body) { hash.update(chunk as Buffer); bytes += (chunk as Buffer).length; }
       }
     } else {
-      const body = Buffer.from(await jsonOrStats(plan, theory, signal));
+      const body = Buffer.from(await jsonOrStats(plan, job, theory, signal));
       hash.update(body); bytes = body.length;
     }
     return reply.type('application/json; charset=utf-8').send({
