@@ -90,5 +90,16 @@ function load(): Kernels {
   };
 }
 
-/** The SIMD kernels (same bits as ./scalar.ts), or null when this engine lacks WebAssembly SIMD. */
-export const simdKernels: Kernels | null = simdSupported() ? load() : null;
+/** Why the SIMD kernels could not be loaded on an engine that has SIMD (e.g. a missing .wasm), else null. */
+export let simdLoadError: Error | null = null;
+
+function tryLoad(): Kernels | null {
+  if (!simdSupported()) return null;
+  try { return load(); } catch (e) { simdLoadError = e as Error; return null; }
+}
+
+/**
+ * The SIMD kernels (same bits as ./scalar.ts), or null when this engine lacks WebAssembly SIMD or the
+ * module failed to load (simdLoadError says why); callers then use the scalar kernels.
+ */
+export const simdKernels: Kernels | null = tryLoad();
