@@ -15,7 +15,7 @@ import { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { startup as defaultRegistry, type InitContext, type InitRegistry, type InitReport } from './startup/index.ts';
 import type { WorkerPool } from './pool/index.ts';
-import { buildApp as defaultBuildApp, type AppDeps } from './http/app.ts';
+import type { AppDeps } from './http/app.ts';
 
 export type BuildApp = (config: Config, deps: AppDeps) => Promise<FastifyInstance>;
 
@@ -81,10 +81,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerHandl
     });
   }
 
-  const buildApp = opts.buildApp ?? defaultBuildApp;
+  // The HTTP layer takes a while to import (route schemas, OpenAPI); start loading it now, so it
+  // overlaps the startup phases (the pool's workers boot on their own threads meanwhile).
+  const appModule = opts.buildApp ? undefined : import('./http/app.ts');
+  appModule?.catch(() => undefined); // a load error surfaces in the listen phase, by name
   const listen = async (ctx: InitContext): Promise<string> => {
     config = ctx.config;
     pool = ctx.services.pool as WorkerPool | undefined;
+    const buildApp = opts.buildApp ?? (await appModule!).buildApp;
     app = await buildApp(ctx.config, {
       ...(pool ? { pool } : {}),
       readiness: registry,
