@@ -13,7 +13,7 @@ import closeWithGrace from 'close-with-grace';
 import pino, { type Logger } from 'pino';
 import { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
-import { startup as defaultRegistry, type InitContext, type InitRegistry, type InitReport } from './startup/index.ts';
+import { startup as defaultRegistry, type InitContext, type InitRegistry, type InitReport, type PhaseRecord } from './startup/index.ts';
 import type { WorkerPool } from './pool/index.ts';
 import type { AppDeps } from './http/app.ts';
 
@@ -81,32 +81,52 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerHandl
     });
   }
 
-  // The HTTP layer takes a while to import (route schemas, OpenAPI); start loading it now, so it
-  // overlaps the startup phases (the pool's workers boot on their own threads meanwhile).
-  const appModule = opts.buildApp ? undefined : import('./http/app.ts');
-  appModule?.catch(() => undefined); // a load error surfaces in the listen phase, by name
-  const listen = async (ctx: InitContext): Promise<string> => {
+  // Building the app (importing the HTTP layer, compiling route schemas, OpenAPI) is the longest
+  // part of startup. It starts as soon as the configuration phase has passed and runs while the
+  // later phases do (the pool's workers boot on their own threads meanwhile); the listen phase then
+  // only awaits it and listens. Routes reach the pool through a forwarder, because the pool object
+  // exists only once the pool phase has run; no request can arrive before listen.
+  const poolForwarder = new Proxy({} as WorkerPool, {
+    get(_t, key) {
+      if (!pool) throw new Error('the worker pool has not been started (startup phase "pool")');
+      const v = (pool as unknown as Record<PropertyKey, unknown>)[key];
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(pool) : v;
+    },
+  });
+  let appBuild: Promise<FastifyInstance> | undefined;
+  const startBuild = (ctx: InitContext) => {
     config = ctx.config;
+    appBuild = (async () => {
+      const buildApp = opts.buildApp ?? (await import('./http/app.ts')).buildApp;
+      return buildApp(ctx.config, {
+        pool: poolForwarder,
+        readiness: registry,
+        // One logger for startup and requests; the metrics plugin writes the one log line per request.
+        fastify: { logger: undefined, loggerInstance: ctx.log, logController: new LogController({ disableRequestLogging: true }) },
+      });
+    })();
+    appBuild.catch(() => undefined); // a failure surfaces in the listen phase, by name
+  };
+  const onPhase = (rec: PhaseRecord, ctx: InitContext) => { if (rec.name === 'configuration' && rec.status === 'ok') startBuild(ctx); };
+
+  const listen = async (ctx: InitContext): Promise<string> => {
     pool = ctx.services.pool as WorkerPool | undefined;
-    const buildApp = opts.buildApp ?? (await appModule!).buildApp;
-    app = await buildApp(ctx.config, {
-      ...(pool ? { pool } : {}),
-      readiness: registry,
-      // One logger for startup and requests; the metrics plugin writes the one log line per request.
-      fastify: { logger: undefined, loggerInstance: ctx.log, logController: new LogController({ disableRequestLogging: true }) },
-    });
+    if (!pool) throw new Error('no worker pool was started');
+    if (!appBuild) startBuild(ctx);
+    app = await appBuild!;
     const address = await app.listen({ port: ctx.config.port, host: ctx.config.host });
     return `listening on ${address}`;
   };
 
   try {
-    const report = await registry.globalInit({ env: opts.env, argv: opts.argv, logger: log, listen });
+    const report = await registry.globalInit({ env: opts.env, argv: opts.argv, logger: log, listen, onPhase });
     const readyAtMs = performance.now();
     log.info({ readyAtMs: Math.round(readyAtMs), initMs: Math.round(report.totalMs) }, `ready ${Math.round(readyAtMs)} ms after process start`);
     return { app: app!, registry, report, readyAtMs, shutdown };
   } catch (e) {
     // Startup failed: release what the phases started before reporting.
     pool ??= registry.context?.services.pool as WorkerPool | undefined;
+    app ??= await appBuild?.catch(() => undefined); // built but never listening: close it too
     await Promise.race([shutdown('startup failed'), new Promise((r) => setTimeout(r, 3000).unref())]);
     throw e;
   }

@@ -50,6 +50,8 @@ export interface InitInput {
   /** Overrides applied on top of the parsed configuration (tests). */
   overrides?: Partial<Config>;
   logger?: Logger;
+  /** Called after each phase ends (e.g. the server starts building the app once configuration passed). */
+  onPhase?: (record: PhaseRecord, ctx: InitContext) => void;
   /** Free-form hooks for phases: e.g. probes.simd, listen(ctx). */
   [hook: string]: unknown;
 }
@@ -222,6 +224,7 @@ export class InitRegistry {
       ctx.log.info(line, `init phase ${rec.name} ${rec.status}: ${rec.description}`);
       for (const w of rec.warnings) ctx.log.warn({ phase: rec.name }, w);
     }
+    try { ctx.input.onPhase?.({ ...rec }, ctx); } catch (e) { ctx.log.error({ err: e, phase: rec.name }, 'onPhase observer threw'); }
     return { ...rec };
   }
 
