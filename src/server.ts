@@ -102,7 +102,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerHandl
         pool: poolForwarder,
         readiness: registry,
         // One logger for startup and requests; the metrics plugin writes the one log line per request.
-        fastify: { logger: undefined, loggerInstance: ctx.log, logController: new LogController({ disableRequestLogging: true }) },
+        fastify: {
+          logger: undefined, loggerInstance: ctx.log, logController: new LogController({ disableRequestLogging: true }),
+          requestIdHeader: 'x-request-id', // a proxy's or client's id, so log lines correlate across hops
+        },
       });
     })();
     appBuild.catch(() => undefined); // a failure surfaces in the listen phase, by name
