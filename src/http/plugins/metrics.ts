@@ -79,7 +79,8 @@ async function metrics(app: FastifyInstance, opts: MetricsOptions) {
   const logLine = (req: FastifyRequest, status: number, durationMs: number, extra: Record<string, unknown> = {}) => {
     const w = tensorInfo(req);
     return {
-      reqId: req.id, method: req.method, route: routeOf(req), url: req.url, status, durationMs: Math.round(durationMs * 100) / 100,
+      // reqId comes from Fastify's request logger bindings.
+      method: req.method, route: routeOf(req), url: req.url, status, durationMs: Math.round(durationMs * 100) / 100,
       ...(w ? { recipeId: w.recipeId, bytes: w.bytes, format: w.format, scheme: w.scheme } : {}), ...extra,
     };
   };
