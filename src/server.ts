@@ -97,8 +97,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerHandl
   const startBuild = (ctx: InitContext) => {
     config = ctx.config;
     appBuild = (async () => {
+      const t0 = performance.now();
       const buildApp = opts.buildApp ?? (await import('./http/app.ts')).buildApp;
-      return buildApp(ctx.config, {
+      const built = await buildApp(ctx.config, {
         pool: poolForwarder,
         readiness: registry,
         // One logger for startup and requests; the metrics plugin writes the one log line per request.
@@ -107,6 +108,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerHandl
           requestIdHeader: 'x-request-id', // a proxy's or client's id, so log lines correlate across hops
         },
       });
+      await built.ready(); // plugins booted and onReady hooks run now, not on the critical path of listen
+      ctx.log.debug({ ms: Math.round(performance.now() - t0), atMs: Math.round(performance.now()) }, 'http app built');
+      return built;
     })();
     appBuild.catch(() => undefined); // a failure surfaces in the listen phase, by name
   };
