@@ -8,8 +8,11 @@
  *     route returning the same 16 KiB from memory. Target: >= 50%.
  *
  * Each server runs in its own child process; the client runs here. Both sides of a comparison are
- * measured the same way, interleaved, best of N. The service runs with LOG_LEVEL=warn (per-request
- * info logs would be measured otherwise; say so when quoting figures).
+ * measured the same way, interleaved, best of N. Like with like: the in-memory route runs on Fastify
+ * with the service's server options (securityServerOptions) and the same pino logger setup at the same
+ * level (LOG_LEVEL, default warn here: per-request info logs would be measured otherwise; say so when
+ * quoting figures), and answers the same bytes with the same content type. The 1-minute load average
+ * is printed beside every figure: on a shared machine, quote it with the ratio.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -25,7 +28,9 @@ const autocannon = ((await import(autocannonModule)) as { default: Cannon }).def
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIG_ELEMENTS = 64 * 1024 * 1024; // 256 MiB of float32
 const BIG_PATH = `/v1/tensors?scheme=normal&shape=${BIG_ELEMENTS}&seed=1`;
-const SMALL_PATH = '/v1/tensors?scheme=normal&shape=4096&seed=1';
+const SMALL_PATH = '/v1/tensors?scheme=normal&shape=4096&seed=1&format=raw';
+const LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
+const load = () => `load ${os.loadavg()[0]!.toFixed(2)}`;
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -37,9 +42,16 @@ if (role === '--bare') {
   const server = http.createServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }); res.end(body); });
   server.listen(0, '127.0.0.1', () => console.log(`PORT ${(server.address() as { port: number }).port}`));
 } else if (role === '--memory') {
-  const { default: Fastify } = await import('fastify');
+  const { default: Fastify, LogController } = await import('fastify');
+  const { default: pino } = await import('pino');
+  const { loadConfig } = await import('../src/config.ts');
+  const { securityServerOptions } = await import('../src/http/plugins/security.ts');
   const bytes = Buffer.from(process.argv[3]!, 'base64');
-  const app = Fastify({ logger: false });
+  // The service's server options and logger setup (src/server.ts), at the same level.
+  const app = Fastify({
+    ...securityServerOptions(loadConfig(process.env)),
+    loggerInstance: pino({ name: 'weightinit', level: LOG_LEVEL }), logController: new LogController({ disableRequestLogging: true }),
+  });
   app.get('/v1/tensors', async (_req, reply) => reply.type('application/octet-stream').send(bytes));
   await app.listen({ host: '127.0.0.1', port: 0 });
   console.log(`PORT ${(app.server.address() as { port: number }).port}`);
@@ -138,11 +150,11 @@ async function cannon(port: number, path: string) {
 async function main() {
   console.log(`bench:http on ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), node ${process.version}`);
   const servicePort = await freePort();
-  const service = await startChild(['src/cli.ts', 'serve'], { PORT: String(servicePort), HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, servicePort);
+  const service = await startChild(['src/cli.ts', 'serve'], { PORT: String(servicePort), HOST: '127.0.0.1', LOG_LEVEL }, servicePort);
   await waitReady(service.port, SMALL_PATH);
   const bare = await startChild(['bench/http.ts', '--bare']);
   const small = await fetchBody(service.port, SMALL_PATH);
-  const memory = await startChild(['bench/http.ts', '--memory', small.toString('base64')]);
+  const memory = await startChild(['bench/http.ts', '--memory', small.toString('base64')], { LOG_LEVEL });
   const children = [service.child, bare.child, memory.child];
   try {
     // Throughput: interleave service and bare, best of REPS each.
@@ -153,17 +165,25 @@ async function main() {
       if (s.bytes !== BIG_ELEMENTS * 4 || b.bytes !== BIG_ELEMENTS * 4) throw new Error('short body');
       bestService = Math.max(bestService, s.bytes / s.seconds / 1e9);
       bestBare = Math.max(bestBare, b.bytes / b.seconds / 1e9);
-      console.log(`  rep ${i + 1}: service ${(s.bytes / s.seconds / 1e9).toFixed(3)} GB/s, bare ${(b.bytes / b.seconds / 1e9).toFixed(3)} GB/s`);
+      console.log(`  rep ${i + 1}: service ${(s.bytes / s.seconds / 1e9).toFixed(3)} GB/s, bare ${(b.bytes / b.seconds / 1e9).toFixed(3)} GB/s (${load()})`);
     }
     // Small tensors.
-    await cannon(service.port, SMALL_PATH); // warm-up (also JIT)
-    const svc = await cannon(service.port, SMALL_PATH);
-    const mem = await cannon(memory.port, '/v1/tensors');
+    // Small tensors: both warmed up, then interleaved, best of REPS each.
+    await cannon(service.port, SMALL_PATH); await cannon(memory.port, '/v1/tensors');
+    let svc = { rps: 0, p50: 0, p99: 0 }, mem = { rps: 0, p50: 0, p99: 0 };
+    for (let i = 0; i < REPS; i++) {
+      const a = await cannon(service.port, SMALL_PATH);
+      const b = await cannon(memory.port, '/v1/tensors');
+      console.log(`  rep ${i + 1}: service ${a.rps.toFixed(0)} req/s, in-memory ${b.rps.toFixed(0)} req/s (${load()})`);
+      if (a.rps > svc.rps) svc = a;
+      if (b.rps > mem.rps) mem = b;
+    }
     const gbRatio = bestService / bestBare, rpsRatio = svc.rps / mem.rps;
     console.log('');
+    console.log(`${load()} (1-minute average) at the end; ${os.cpus().length} CPUs`);
     console.log(`256 MiB float32 normal: service ${bestService.toFixed(3)} GB/s vs bare node:http ${bestBare.toFixed(3)} GB/s -> ${(100 * gbRatio).toFixed(1)}% (target >= 60%)`);
     console.log(`4096-element float32:   service ${svc.rps.toFixed(0)} req/s (p50 ${svc.p50} ms, p99 ${svc.p99} ms) vs in-memory Fastify ${mem.rps.toFixed(0)} req/s (p50 ${mem.p50} ms, p99 ${mem.p99} ms) -> ${(100 * rpsRatio).toFixed(1)}% (target >= 50%)`);
-    console.log(JSON.stringify({ bench: 'http', gbps: { service: bestService, bare: bestBare, ratio: gbRatio }, small: { service: svc, memory: mem, ratio: rpsRatio }, connections: CONNECTIONS, seconds: SECONDS }));
+    console.log(JSON.stringify({ bench: 'http', gbps: { service: bestService, bare: bestBare, ratio: gbRatio }, small: { service: svc, memory: mem, ratio: rpsRatio }, connections: CONNECTIONS, seconds: SECONDS, loadavg: os.loadavg(), logLevel: LOG_LEVEL }));
   } finally {
     for (const c of children) c?.kill('SIGTERM');
   }

@@ -59,14 +59,29 @@ export function tensorBody(pool: WorkerPool, job: TensorJob, limits: GenerationL
   return new OrderedChunkStream(pool, job, limits, framing);
 }
 
+/** A writable-like destination whose buffered byte count covers everything not yet handed to the kernel. */
+export interface FlushGauge { readonly writableLength: number }
+
+/** Chunk buffers reused across a stream (see OrderedChunkStream.recycleInto). */
+interface Ring { sab: SharedArrayBuffer; slotBytes: number; free: number[]; held: { slot: number; end: number }[]; dest: FlushGauge }
+
+/** Slots of a recycling ring beyond the window: pushed chunks not yet flushed (stream buffer, socket). */
+const RING_SPARE_SLOTS = 3;
+
+interface Generated { buf: Buffer | null; slot?: number }
+
 export class OrderedChunkStream extends Readable {
   private readonly plan: ChunkPlan;
   private readonly abort = new AbortController();
-  private wholeChecked = false;
-  private readonly inflight: Promise<ArrayBuffer | null>[] = [];
+  /** False until a whole-tensor recipe has its values (chunks are submitted only then). */
+  private ready = false;
+  private readonly inflight: Promise<Generated>[] = [];
+  private ring: Ring | undefined;
   private submitted = 0;
   private pulling = false;
   private started = false;
+  /** Bytes pushed so far, framing included (what the destination has been given). */
+  private pushedTotal = 0;
   /** Bytes of tensor data pushed so far (for metrics and tests). */
   bytesPushed = 0;
 
@@ -80,19 +95,60 @@ export class OrderedChunkStream extends Readable {
   get length(): number { return (this.framing.prefix?.length ?? 0) + dataBytes(this.job) + (this.framing.suffix?.length ?? 0); }
   get signal(): AbortSignal { return this.abort.signal; }
 
+  /**
+   * Declares `dest` (a socket-backed HTTP response this stream will be piped to, and its only
+   * consumer) so chunk buffers can be reused once dest has flushed them: workers then write into
+   * slots of one SharedArrayBuffer per stream instead of a fresh 1 MiB ArrayBuffer per chunk, whose
+   * external-memory churn otherwise drives a full GC on the main thread every few dozen chunks.
+   * A slot is free again when every byte up to its end has left both this stream's buffer and
+   * dest's (dest.writableLength counts bytes not yet handed to the kernel); when no slot is free a
+   * chunk gets a fresh buffer as before. Must be called before the first read; a consumer that keeps
+   * chunks (collecting them, hashing later) must not use this.
+   */
+  recycleInto(dest: FlushGauge): this {
+    if (this.started || this.plan.count < 2) return this;
+    const slots = Math.min(this.plan.count, this.limits.windowChunks + RING_SPARE_SLOTS);
+    const slotBytes = this.plan.chunkElements * BYTES_PER_ELEMENT[this.job.recipe.dtype];
+    this.ring = { sab: new SharedArrayBuffer(slots * slotBytes), slotBytes, free: Array.from({ length: slots }, (_, i) => slots - 1 - i), held: [], dest };
+    return this;
+  }
+
+  private reclaim(r: Ring): void {
+    const flushed = this.pushedTotal - this.readableLength - r.dest.writableLength;
+    while (r.held.length > 0 && r.held[0]!.end <= flushed) r.free.push(r.held.shift()!.slot);
+  }
+
   private topUp(): void {
+    if (!this.ready) return;
     while (this.submitted < this.plan.count && this.inflight.length < this.limits.windowChunks && !this.abort.signal.aborted) {
       const [o0, o1] = this.plan.range(this.submitted++);
-      const p = this.pool.run<ArrayBuffer | null>({ kind: 'chunk', recipe: this.job.recipe, slice: this.job.slice, o0, o1, values: this.job.values }, this.abort.signal);
+      const task = { kind: 'chunk' as const, recipe: this.job.recipe, slice: this.job.slice, o0, o1, values: this.job.values };
+      let p: Promise<Generated>;
+      const r = this.ring;
+      if (r) this.reclaim(r);
+      const slot = r?.free.pop();
+      if (r && slot !== undefined) {
+        const into = new Uint8Array(r.sab, slot * r.slotBytes, (o1 - o0) * BYTES_PER_ELEMENT[this.job.recipe.dtype]);
+        p = this.pool.run<boolean>({ ...task, into }, this.abort.signal)
+          .then((ok) => ({ buf: ok ? Buffer.from(into.buffer, into.byteOffset, into.byteLength) : null, slot }));
+      } else {
+        p = this.pool.run<ArrayBuffer | null>(task, this.abort.signal).then((b) => ({ buf: b === null ? null : Buffer.from(b) }));
+      }
       p.catch(noop); // awaited later in order; a rejection before then must not count as unhandled
       this.inflight.push(p);
     }
   }
 
+  private pushCounted(b: Buffer, slot?: number): boolean {
+    this.pushedTotal += b.length;
+    if (slot !== undefined) this.ring!.held.push({ slot, end: this.pushedTotal });
+    return this.push(b);
+  }
+
   override _read(): void {
     if (!this.started) {
       this.started = true;
-      if (this.framing.prefix?.length && !this.push(Buffer.from(this.framing.prefix.buffer, this.framing.prefix.byteOffset, this.framing.prefix.byteLength))) { this.topUp(); return; }
+      if (this.framing.prefix?.length && !this.pushCounted(Buffer.from(this.framing.prefix.buffer, this.framing.prefix.byteOffset, this.framing.prefix.byteLength))) { this.topUp(); return; }
     }
     if (!this.pulling) void this.pull();
   }
@@ -100,28 +156,28 @@ export class OrderedChunkStream extends Readable {
   private async pull(): Promise<void> {
     this.pulling = true;
     try {
-      if (!this.wholeChecked) {
+      if (!this.ready) {
         // A caller that did not prepare the job (prepareJob) still gets the whole tensor computed once.
-        this.wholeChecked = true;
         if (!this.job.values && compileCanonical(this.job.recipe).whole) {
           this.job = { ...this.job, values: await wholeLane(this.pool).values(this.job.recipe, this.abort.signal) };
           if (this.destroyed) return;
         }
+        this.ready = true;
       }
       for (;;) {
         this.topUp();
         const next = this.inflight.shift();
         if (!next) {
-          if (this.framing.suffix?.length) this.push(Buffer.from(this.framing.suffix));
+          if (this.framing.suffix?.length) this.pushCounted(Buffer.from(this.framing.suffix));
           this.push(null);
           return;
         }
-        const buf = await next;
+        const { buf, slot } = await next;
         if (this.destroyed) return;
         if (buf === null) throw new Error('chunk generation was cancelled');
         this.bytesPushed += buf.byteLength;
         this.topUp();
-        if (!this.push(Buffer.from(buf))) return;
+        if (!this.pushCounted(buf, slot)) return;
       }
     } catch (e) {
       if (!this.destroyed) this.destroy(e as Error);

@@ -34,8 +34,12 @@ export type WholeValues = Float32Array | Float64Array;
 /** Compute a whole-tensor recipe once (into shared memory); answers WholeValues, or null if cancelled. */
 export interface WholeTask { kind: 'whole'; recipe: CanonicalRecipe; cancel?: Int32Array }
 
-/** Fill bytes of the storage dtype; the worker answers with a transferred ArrayBuffer (or null if cancelled). */
-export interface ChunkTask extends RangeTask { kind: 'chunk' }
+/**
+ * Fill bytes of the storage dtype. Without `into` the worker answers with a transferred ArrayBuffer
+ * (or null if cancelled); with `into` (a slot of shared memory, exactly the range's bytes) it writes
+ * there and answers true (false if cancelled).
+ */
+export interface ChunkTask extends RangeTask { kind: 'chunk'; into?: Uint8Array }
 
 /** Partial statistics of the stored (dtype-rounded) values; pass 2 adds a histogram over [lo, hi]. */
 export interface StatsTask extends RangeTask { kind: 'stats'; hist?: { lo: number; hi: number; bins: number } }

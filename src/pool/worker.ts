@@ -32,8 +32,10 @@ async function init() {
   return (task: PoolTask) => {
     switch (task.kind) {
       case 'chunk': {
+        if (task.into) return fillRange(task.recipe, task.slice, task.o0, task.o1, task.into, 0, task.cancel, task.values);
         const n = task.o1 - task.o0;
-        const buf = new ArrayBuffer(n * BYTES_PER_ELEMENT[task.recipe.dtype]);
+        // Not zero-filled (every byte is written below) and not from Buffer's shared pool, so transferable.
+        const buf = Buffer.allocUnsafeSlow(n * BYTES_PER_ELEMENT[task.recipe.dtype]).buffer as ArrayBuffer;
         const ok = fillRange(task.recipe, task.slice, task.o0, task.o1, new Uint8Array(buf), 0, task.cancel, task.values);
         return ok ? Piscina.move(buf) : null;
       }

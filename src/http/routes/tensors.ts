@@ -4,9 +4,10 @@
  * encoding, and every binary response here carries Content-Length instead).
  */
 import { createHash } from 'node:crypto';
+import { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
-import { checkRecipe, collectBytes, prepareJob, tensorBody, tensorStats, type GenerationLimits, type TensorJob, type WorkerPool } from '../../pool/index.ts';
+import { checkRecipe, collectBytes, OrderedChunkStream, prepareJob, tensorBody, tensorStats, type GenerationLimits, type TensorJob, type WorkerPool } from '../../pool/index.ts';
 import type { Theory } from '../../core/schemes/registry.ts';
 import { CONTENT_TYPE, FILE_EXTENSION, isBinary, type BinaryFormat } from '../formats/index.ts';
 import { jsonBody } from '../formats/json.ts';
@@ -142,7 +143,12 @@ export async function tensorRoutes(app: FastifyInstance, opts: TensorRoutesOptio
     const gone = () => (signal ??= clientGone(reply)); // an AbortController only where something can wait
     const { theory, job } = await prepareJob(pool, plan.job, limits, gone);
     reply.headers(headers.body);
-    if (plan.framing) return reply.send(tensorBody(pool, job, limits, plan.framing));
+    if (plan.framing) {
+      const body = tensorBody(pool, job, limits, plan.framing);
+      // Streamed straight to a real socket (not inject's in-memory response): chunk buffers are reused.
+      if (body instanceof OrderedChunkStream && reply.raw.socket instanceof Socket) body.recycleInto(reply.raw);
+      return reply.send(body);
+    }
     const body = await jsonOrStats(plan, job, theory, gone());
     request.weightinit.bytes = Buffer.byteLength(body);
     return reply.send(body);
