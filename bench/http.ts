@@ -18,6 +18,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { FastifyBaseLogger } from 'fastify';
 
 // autocannon ships no types; only what this bench uses.
 type Cannon = (o: { url: string; connections: number; duration: number; pipelining: number }) => Promise<{
@@ -50,7 +51,7 @@ if (role === '--bare') {
   // The service's server options and logger setup (src/server.ts), at the same level.
   const app = Fastify({
     ...securityServerOptions(loadConfig(process.env)),
-    loggerInstance: pino({ name: 'weightinit', level: LOG_LEVEL }), logController: new LogController({ disableRequestLogging: true }),
+    loggerInstance: pino({ name: 'weightinit', level: LOG_LEVEL }) as unknown as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }),
   });
   app.get('/v1/tensors', async (_req, reply) => reply.type('application/octet-stream').send(bytes));
   await app.listen({ host: '127.0.0.1', port: 0 });
