@@ -46,6 +46,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerHandl
   let pool: WorkerPool | undefined;
   let config: Config | undefined;
   let closing: Promise<void> | undefined;
+  let appBuild: Promise<FastifyInstance> | undefined;
 
   const shutdown = (reason = 'shutdown'): Promise<void> => {
     closing ??= (async () => {
@@ -53,6 +54,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerHandl
       const graceMs = config?.shutdownGraceMs ?? 30_000;
       log.info({ reason, graceMs }, 'shutdown: readiness false, no new connections, waiting for in-flight requests');
       const t0 = performance.now();
+      app ??= await appBuild?.catch(() => undefined); // built during startup but not listening yet
       if (app) {
         let timer: NodeJS.Timeout | undefined;
         const graceOver = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), graceMs); });
@@ -93,7 +95,6 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerHandl
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(pool) : v;
     },
   });
-  let appBuild: Promise<FastifyInstance> | undefined;
   const startBuild = (ctx: InitContext) => {
     config = ctx.config;
     appBuild = (async () => {
@@ -119,6 +120,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerHandl
   const listen = async (ctx: InitContext): Promise<string> => {
     pool = ctx.services.pool as WorkerPool | undefined;
     if (!pool) throw new Error('no worker pool was started');
+    if (registry.isShuttingDown()) throw new Error('shutdown began during startup: not listening');
     if (!appBuild) startBuild(ctx);
     app = await appBuild!;
     const address = await app.listen({ port: ctx.config.port, host: ctx.config.host });
@@ -133,7 +135,6 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerHandl
   } catch (e) {
     // Startup failed: release what the phases started before reporting.
     pool ??= registry.context?.services.pool as WorkerPool | undefined;
-    app ??= await appBuild?.catch(() => undefined); // built but never listening: close it too
     await Promise.race([shutdown('startup failed'), new Promise((r) => setTimeout(r, 3000).unref())]);
     throw e;
   }

@@ -57,3 +57,9 @@ t.test('unknown commands and help', async (t) => {
   t.equal(h.code, 0);
   t.match(h.stdout, /--require-simd +WEIGHTINIT_REQUIRE_SIMD/);
 });
+
+t.test('weightinit serve exits 1 naming the phase when startup fails (nothing left listening)', async (t) => {
+  const r = run(['serve'], { PORT: '0', HOST: '127.0.0.1', WEIGHTINIT_FAIL_PHASE: 'store', LOG_LEVEL: 'warn' });
+  t.equal(r.code, 1);
+  t.match(r.stderr, /weightinit: startup phase "store" failed: forced failure/);
+});
