@@ -10,8 +10,9 @@
  *   streaming requests; concurrent requests for the same recipe share one computation.
  * - Finished arrays stay in a small LRU, bounded by bytes (wholeCacheBytes(): one float32 tensor of
  *   WEIGHTINIT_MAX_WHOLE_ELEMENTS); an array over the budget is not kept (its requests hold it while
- *   they stream). A request whose client leaves stops waiting at once; the computation itself runs
- *   to its end (a QR has no cancellation points) and its result is kept for the next asker.
+ *   they stream). A request whose client leaves stops waiting at once; a computation nobody waits
+ *   for any more when its turn comes is skipped, one already running finishes (a QR has no
+ *   cancellation points) and its result is kept for the next asker.
  */
 import { recipeId, wholeCacheBytes, type CanonicalRecipe } from '../core/recipe.ts';
 import { AbortError, type WorkerPool } from './pool.ts';
@@ -23,8 +24,10 @@ export class WholeLane {
   private readonly done = new Map<string, WholeValues>();
   private doneBytes = 0;
   private readonly pending = new Map<string, Promise<WholeValues>>();
+  /** Requests still waiting for each pending recipe. */
+  private readonly waiters = new Map<string, number>();
   private tail: Promise<unknown> = Promise.resolve();
-  /** Whole computations started by this lane (tests and metrics). */
+  /** Whole computations run by this lane (tests and metrics). */
   computations = 0;
 
   constructor(private readonly pool: WorkerPool, private readonly budgetBytes: () => number = wholeCacheBytes) {}
@@ -39,17 +42,24 @@ export class WholeLane {
     if (hit) { this.done.delete(id); this.done.set(id, hit); return Promise.resolve(hit); }
     let p = this.pending.get(id);
     if (!p) {
-      const run = () => this.pool.run<WholeValues | null>({ kind: 'whole', recipe });
+      const run = () => {
+        if (!this.waiters.get(id)) throw new AbortError(new Error('nobody waits for this whole tensor any more'));
+        this.computations++;
+        return this.pool.run<WholeValues | null>({ kind: 'whole', recipe });
+      };
       p = this.tail.then(run).then((v) => {
         if (!v) throw new Error('whole-tensor computation was cancelled');
         this.keep(id, v);
         return v;
-      }).finally(() => { this.pending.delete(id); });
+      }).finally(() => { this.pending.delete(id); this.waiters.delete(id); });
       this.tail = p.catch(noop);
       this.pending.set(id, p);
-      this.computations++;
     }
-    return signal ? untilAborted(p, signal) : p;
+    this.waiters.set(id, (this.waiters.get(id) ?? 0) + 1);
+    const leave = () => { const n = this.waiters.get(id); if (n !== undefined) this.waiters.set(id, n - 1); };
+    const mine = signal ? untilAborted(p, signal) : p;
+    mine.then(leave, leave);
+    return mine;
   }
 
   private keep(id: string, v: WholeValues): void {

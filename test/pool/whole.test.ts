@@ -122,3 +122,15 @@ t.test('maxWholeElements applies inside the workers', async (t) => {
   if (!over.ok) t.equal(over.error.kind, 'too_large');
   t.equal((await compile([25, 40])).ok, true, 'at the limit is fine');
 });
+
+t.test('a queued computation nobody waits for any more is skipped', async (t) => {
+  const lane = new WholeLane(pool);
+  const first = lane.values(canonicalize({ scheme: 'orthogonal', shape: [200, 200], seed: 31 }).recipe); // runs first
+  const ac = new AbortController();
+  const second = lane.values(canonicalize({ scheme: 'orthogonal', shape: [200, 200], seed: 32 }).recipe, ac.signal); // queued behind it
+  ac.abort(new Error('client gone'));
+  await t.rejects(second, { name: 'AbortError' });
+  await first;
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(lane.computations, 1, 'only the awaited one ran');
+});
