@@ -13,8 +13,12 @@
  * level (LOG_LEVEL, default warn here: per-request info logs would be measured otherwise; say so when
  * quoting figures), and answers the same bytes with the same content type. The 1-minute load average
  * is printed beside every figure: on a shared machine, quote it with the ratio.
+ *
+ * The throughput client is Node's http (as a Node training client would be); it is itself a limit
+ * (~1 GB/s here). When curl is installed, both servers are also measured with it (a native client,
+ * closer to the machine's real serving limit) and that ratio is printed too: quote both.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -142,6 +146,15 @@ function fetchBody(port: number, path: string): Promise<Buffer> {
   });
 }
 
+/** GB/s of one download with curl (native client), or undefined when curl is missing. */
+function curlGbps(port: number, path: string): number | undefined {
+  const r = spawnSync('curl', ['-s', '-o', '/dev/null', '-w', '%{speed_download} %{size_download}', `http://127.0.0.1:${port}${path}`], { encoding: 'utf8' });
+  if (r.status !== 0 || !r.stdout) return undefined;
+  const [speed, size] = r.stdout.trim().split(' ').map(Number);
+  if (size !== BIG_ELEMENTS * 4) throw new Error(`curl: short body (${size} bytes)`);
+  return speed! / 1e9;
+}
+
 async function cannon(port: number, path: string) {
   const r = await autocannon({ url: `http://127.0.0.1:${port}${path}`, connections: CONNECTIONS, duration: SECONDS, pipelining: 1 });
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`autocannon: ${r.non2xx} non-2xx, ${r.errors} errors`);
@@ -169,6 +182,14 @@ async function main() {
       console.log(`  rep ${i + 1}: service ${(s.bytes / s.seconds / 1e9).toFixed(3)} GB/s, bare ${(b.bytes / b.seconds / 1e9).toFixed(3)} GB/s (${load()})`);
     }
     // Small tensors.
+    // The same with a native client, when there is one.
+    let curlService = 0, curlBare = 0;
+    for (let i = 0; i < REPS; i++) {
+      const s = curlGbps(service.port, BIG_PATH), b = curlGbps(bare.port, '/');
+      if (s === undefined || b === undefined) break;
+      curlService = Math.max(curlService, s); curlBare = Math.max(curlBare, b);
+      console.log(`  curl rep ${i + 1}: service ${s.toFixed(3)} GB/s, bare ${b.toFixed(3)} GB/s (${load()})`);
+    }
     // Small tensors: both warmed up, then interleaved, best of REPS each.
     await cannon(service.port, SMALL_PATH); await cannon(memory.port, '/v1/tensors');
     let svc = { rps: 0, p50: 0, p99: 0 }, mem = { rps: 0, p50: 0, p99: 0 };
@@ -183,8 +204,9 @@ async function main() {
     console.log('');
     console.log(`${load()} (1-minute average) at the end; ${os.cpus().length} CPUs`);
     console.log(`256 MiB float32 normal: service ${bestService.toFixed(3)} GB/s vs bare node:http ${bestBare.toFixed(3)} GB/s -> ${(100 * gbRatio).toFixed(1)}% (target >= 60%)`);
+    if (curlBare > 0) console.log(`256 MiB with curl:      service ${curlService.toFixed(3)} GB/s vs bare node:http ${curlBare.toFixed(3)} GB/s -> ${(100 * curlService / curlBare).toFixed(1)}% (native client)`);
     console.log(`4096-element float32:   service ${svc.rps.toFixed(0)} req/s (p50 ${svc.p50} ms, p99 ${svc.p99} ms) vs in-memory Fastify ${mem.rps.toFixed(0)} req/s (p50 ${mem.p50} ms, p99 ${mem.p99} ms) -> ${(100 * rpsRatio).toFixed(1)}% (target >= 50%)`);
-    console.log(JSON.stringify({ bench: 'http', gbps: { service: bestService, bare: bestBare, ratio: gbRatio }, small: { service: svc, memory: mem, ratio: rpsRatio }, connections: CONNECTIONS, seconds: SECONDS, loadavg: os.loadavg(), logLevel: LOG_LEVEL }));
+    console.log(JSON.stringify({ bench: 'http', gbps: { service: bestService, bare: bestBare, ratio: gbRatio }, small: { service: svc, memory: mem, ratio: rpsRatio }, curl: curlBare > 0 ? { service: curlService, bare: curlBare, ratio: curlService / curlBare } : null, connections: CONNECTIONS, seconds: SECONDS, loadavg: os.loadavg(), logLevel: LOG_LEVEL }));
   } finally {
     for (const c of children) c?.kill('SIGTERM');
   }
