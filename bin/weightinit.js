@@ -10,7 +10,9 @@ const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const args = process.argv.slice(2);
 // `serve` preloads the HTTP dependencies before tsx's hooks exist (see preload-deps.mjs): faster startup.
 const preload = args[0] === 'serve' ? ['--import', new URL('./preload-deps.mjs', import.meta.url).href] : [];
-const child = spawn(process.execPath, [...preload, '--import', 'tsx', cli, ...args], { stdio: 'inherit' });
+// tsx resolved from this package, not from the caller's working directory.
+const tsx = import.meta.resolve('tsx');
+const child = spawn(process.execPath, [...preload, '--import', tsx, cli, ...args], { stdio: 'inherit' });
 
 for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR2']) {
   process.on(sig, () => { child.kill(sig); });

@@ -4,7 +4,7 @@
  *   weightinit check [--json] [--flags]   run every startup phase without listening, print the report;
  *                                         exit 0 when healthy, 1 naming the failed phase
  *   weightinit schemes [--json]           list the scheme catalogue
- *   weightinit generate ...               write a tensor file offline (see issue 6)
+ *   weightinit generate --scheme .. --shape .. --out FILE   write a tensor file offline (same bytes as the API)
  * Flags are the configuration keys in kebab case (--port, --workers, --require-simd, ...);
  * `weightinit help` lists them.
  */
@@ -88,10 +88,9 @@ const schemes: Command = async (args) => {
   return 0;
 };
 
-// Placeholder: the offline generator is written in issue 6 (same core and pool as the service).
-const generate: Command = async () => {
-  process.stderr.write('weightinit generate: not implemented yet\n');
-  return 2;
+const generate: Command = async (args) => {
+  const { generateCommand } = await import('./generate-file.ts');
+  return generateCommand(args);
 };
 
 const COMMANDS: Record<string, Command> = { serve, check, schemes, generate };
