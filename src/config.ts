@@ -65,6 +65,7 @@ export const CONFIG_SPECS: Spec[] = [
   { env: 'WEIGHTINIT_CORS_ORIGINS', key: 'corsOrigins', default: '', description: 'comma-separated allowed CORS origins (empty: CORS off)', parse: (v) => v.split(',').map((s) => s.trim()).filter(Boolean) },
   { env: 'WEIGHTINIT_RATE_LIMIT', key: 'rateLimitPerMinute', default: '0', description: 'requests per minute per client IP (0: off)', parse: int(0) },
   { env: 'WEIGHTINIT_IDLE_TIMEOUT_MS', key: 'idleTimeoutMs', default: '60000', description: 'close a response whose client has not read for this long', parse: int(0) },
+  { env: 'WEIGHTINIT_MAX_EVENT_LOOP_DELAY_MS', key: 'maxEventLoopDelayMs', default: '1000', description: 'answer 503 + Retry-After while the event loop lags more than this (0: off)', parse: int(0) },
   { env: 'WEIGHTINIT_MEMORY_BUDGET_BYTES', key: 'memoryBudgetBytes', default: String(1024 ** 3), description: 'memory the service expects to have; startup checks the host has it', parse: int(0) },
   { env: 'WEIGHTINIT_WORKER_HEAP_MB', key: 'workerHeapMb', default: '1024', description: 'JS heap limit of each worker thread (MB); a worker over it is replaced and only its request fails (0: no limit)', parse: int(0) },
 ];

@@ -53,7 +53,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(securityPlugin, { config }); // issue 8: input caps, CORS, rate limit, auth, slow readers
   await app.register(healthPlugin, { startup: deps.readiness as ReadinessSource | undefined });
   await app.register(metricsPlugin, { pool, startup: deps.readiness as MetricsOptions['startup'], ...(deps.metrics as MetricsOptions | undefined) });
-  await app.register(overloadPlugin, { config });
+  await app.register(overloadPlugin, { config, maxEventLoopDelayMs: config.maxEventLoopDelayMs });
 
   await app.register(docsPlugin); // before the routes, so it sees them all
   await app.register(schemeRoutes);

@@ -8,7 +8,8 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 
 export async function testApp(overrides: Partial<Config> = {}, deps: Parameters<typeof buildApp>[1] = {}) {
-  const config = loadConfig({ LOG_LEVEL: 'silent', WEIGHTINIT_WORKERS: '2' }, overrides);
+  // Event-loop lag shedding off: test code that computes expectations synchronously would trip it.
+  const config = loadConfig({ LOG_LEVEL: 'silent', WEIGHTINIT_WORKERS: '2', WEIGHTINIT_MAX_EVENT_LOOP_DELAY_MS: '0' }, overrides);
   const app = await buildApp(config, deps);
   return { app, config };
 }
