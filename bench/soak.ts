@@ -20,23 +20,39 @@ const bin = fileURLToPath(new URL('../bin/weightinit.js', import.meta.url));
 
 // ---------- the service ----------
 const child = spawn(process.execPath, [bin, 'serve'], {
-  env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', WEIGHTINIT_WORKERS: process.env.WEIGHTINIT_WORKERS ?? '2' },
+  env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', WEIGHTINIT_WORKERS: process.env.WEIGHTINIT_WORKERS ?? '2' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 let log = '';
-child.stdout.on('data', (d) => { log += d; });
 const port = await new Promise<number>((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error(`service did not start:\n${log}`)), 30_000);
-  // LOG_LEVEL=warn hides the listen line: poll the readiness probe on the port the service reports.
-  child.stdout.on('data', () => { const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(log); if (m) { clearTimeout(timer); resolve(Number(m[1])); } });
+  const onData = (d: Buffer) => {
+    log += d;
+    const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(log);
+    if (!m) return;
+    clearTimeout(timer);
+    // The per-request log lines (info) are not kept: a soak must not measure its own buffering.
+    child.stdout.off('data', onData);
+    child.stdout.resume();
+    log = '';
+    resolve(Number(m[1]));
+  };
+  child.stdout.on('data', onData);
   child.on('exit', (c) => reject(new Error(`service exited with ${c}:\n${log}`)));
 });
 
+/** RSS of the service: the launcher and its descendants (bin/weightinit.js runs the service as a child). */
 function rssMiB(): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : NaN;
-  } catch { return NaN; }
+  const kb = (pid: number): number => {
+    let sum = 0;
+    try { sum += Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0); } catch { return 0; }
+    try {
+      for (const c of fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) sum += kb(Number(c));
+    } catch { /* no children file */ }
+    return sum;
+  };
+  const total = kb(child.pid!);
+  return total > 0 ? Math.round(total / 1024) : NaN;
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
@@ -154,6 +170,12 @@ const step = Math.max(1, Math.round(rss.length / 12));
 console.log(`server RSS MiB over time: ${rss.filter((_, i) => i % step === 0 || i === rss.length - 1).map(([s, v]) => `${s.toFixed(0)}s:${v}`).join(' ')}`);
 console.log(`server RSS: start ${rssValues[0]} MiB, max ${Math.max(...rssValues)} MiB, end ${rssValues[rssValues.length - 1]} MiB`);
 if (firstErrors.length) console.log(`first problems:\n  ${firstErrors.join('\n  ')}`);
+
+// Where the memory is: the service's main-thread V8 heap and external (ArrayBuffer) memory, from /metrics.
+const metrics = (await request('GET', '/metrics', undefined, undefined, true)).body!.toString();
+const gauge = (name: string) => { const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(metrics); return m ? Math.round(Number(m[1]) / 2 ** 20) : NaN; };
+console.log(`service main thread at the end: heap used ${gauge('weightinit_nodejs_heap_size_used_bytes')} MiB, external ${gauge('weightinit_nodejs_external_memory_bytes')} MiB, ` +
+  `RSS ${gauge('weightinit_process_resident_memory_bytes')} MiB (the rest of the tree's RSS is worker heaps and allocator slack)`);
 
 agent.destroy();
 child.kill('SIGTERM');

@@ -129,7 +129,14 @@ t.test('a worker that crashes or runs out of heap fails only its request; it is 
   const want = await Promise.all([1, 2, 3, 4, 5, 6].map(expected));
 
   for (const kind of ['crash-worker', 'oom-worker']) {
+    const rss0 = process.memoryUsage().rss;
+    let rssPeak = rss0;
+    const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, process.memoryUsage().rss); }, 20);
     const [bad, ...good] = await Promise.all([s.app.inject(url(kind)), ...[1, 2, 3, 4, 5, 6].map((seed) => s.app.inject(url('ok', seed)))]);
+    clearInterval(sampler);
+    // The worker's heap limit (WEIGHTINIT_WORKER_HEAP_MB, 64 here) bounds what a runaway task can take;
+    // without it V8's default worker heap (GBs) fills first.
+    t.ok(rssPeak - rss0 < 512 * MiB, `${kind}: process RSS grew at most ${Math.round((rssPeak - rss0) / MiB)} MiB while it failed`);
     t.equal(bad!.statusCode, 500, `${kind}: its request fails with 500`);
     t.match(String(bad!.headers['content-type']), /^application\/problem\+json/, `${kind}: as problem+json`);
     t.notMatch(bad!.body, /worker|exit|memory|\.ts/i, `${kind}: without internals: ${bad!.body}`);
