@@ -28,6 +28,7 @@ export interface Config {
   idleTimeoutMs: number;
   memoryBudgetBytes: number;
   workerHeapMb: number;
+  maxEventLoopDelayMs: number;
 }
 
 type Spec = { env: string; key: keyof Config; default: string; description: string; secret?: boolean; parse: (v: string) => unknown };
