@@ -5,7 +5,7 @@
  * because each element depends only on its flat index.
  */
 import type { Field } from './field.ts';
-import { BYTES_PER_ELEMENT, encode, type DType } from './dtypes.ts';
+import { BYTES_PER_ELEMENT, encode, IS_LE, type DType } from './dtypes.ts';
 import { forEachRun, planRuns, fullSlice, type Slice } from './slice.ts';
 
 export const SCRATCH_ELEMENTS = 16384;
@@ -15,6 +15,16 @@ const scratch64 = new Float64Array(SCRATCH_ELEMENTS);
 /** Writes flat elements [start, end) of the full tensor into out at byte offset `offset`. */
 export function generateFlat(field: Field, dtype: DType, start: number, end: number, out: Uint8Array, offset = 0): void {
   const width = BYTES_PER_ELEMENT[dtype];
+  const at = out.byteOffset + offset;
+  // Storage dtype = sampling precision on a little-endian host: fill the output in place (no copy).
+  if (IS_LE && at % width === 0 && ((dtype === 'float32' && field.precision === 'f32') || (dtype === 'float64' && field.precision === 'f64'))) {
+    const buf = out.buffer as ArrayBuffer;
+    for (let i = start; i < end; i += SCRATCH_ELEMENTS) {
+      const n = Math.min(SCRATCH_ELEMENTS, end - i), pos = at + (i - start) * width;
+      field.fill(i, n, dtype === 'float32' ? new Float32Array(buf, pos, n) : new Float64Array(buf, pos, n));
+    }
+    return;
+  }
   const scratch = field.precision === 'f64' ? scratch64 : scratch32;
   for (let i = start; i < end; i += SCRATCH_ELEMENTS) {
     const n = Math.min(SCRATCH_ELEMENTS, end - i);
