@@ -106,6 +106,8 @@ export async function tensorRoutes(app: FastifyInstance, opts: TensorRoutesOptio
   function clientGone(reply: FastifyReply): AbortSignal {
     const ac = new AbortController();
     reply.raw.once('close', () => { if (!reply.raw.writableFinished) ac.abort(new Error('client disconnected')); });
+    // Made lazily: the client may already be gone (its 'close' then came before this listener).
+    if (reply.raw.destroyed || reply.raw.socket?.destroyed) ac.abort(new Error('client disconnected'));
     return ac.signal;
   }
 
