@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { compileCanonical, compileRecipe, type CanonicalRecipe } from '../core/recipe.ts';
 import { generateSliceRange } from '../core/generate.ts';
-import { BYTES_PER_ELEMENT, decode, type DType } from '../core/dtypes.ts';
+import { BYTES_PER_ELEMENT, decode } from '../core/dtypes.ts';
 import type { Slice } from '../core/slice.ts';
 import { accumulate, emptyStats, type PartialStats } from './stats.ts';
 import { RecipeError } from '../core/errors.ts';
@@ -31,30 +31,14 @@ export function fillRange(recipe: CanonicalRecipe, slice: Slice | undefined, o0:
   out: Uint8Array, offset = 0, cancel?: Int32Array, values?: WholeValues): boolean {
   const field = values ? valuesField(values) : compileCanonical(recipe).field;
   const width = BYTES_PER_ELEMENT[recipe.dtype];
-  const direct = slice === undefined ? directView(field, recipe.dtype, out, offset, o1 - o0) : undefined;
   for (let a = o0; a < o1; a += CANCEL_CHECK_ELEMENTS) {
     if (cancelled(cancel)) return false;
     const b = Math.min(o1, a + CANCEL_CHECK_ELEMENTS);
-    if (direct) field.fill(a, b - a, direct.subarray(a - o0, b - o0));
-    else generateSliceRange(field, recipe.dtype, recipe.shape, slice, a, b, out, offset + (a - o0) * width);
+    generateSliceRange(field, recipe.dtype, recipe.shape, slice, a, b, out, offset + (a - o0) * width);
   }
   return true;
 }
 
-/**
- * When the stored dtype is the sampling precision (float32 from an f32 field, float64 from f64) and
- * the output is aligned, the stored bytes are the field's values themselves (little-endian hosts; the
- * startup refuses other hosts): the field fills the output directly, skipping the scratch buffer
- * and its copy (generateFlat's encode of float32 is that same copy, so the bytes are identical).
- */
-function directView(field: Field, dtype: DType, out: Uint8Array, offset: number, n: number): Float32Array | Float64Array | undefined {
-  if (!LITTLE_ENDIAN) return undefined;
-  const at = out.byteOffset + offset;
-  if (dtype === 'float32' && field.precision === 'f32' && at % 4 === 0) return new Float32Array(out.buffer, at, n);
-  if (dtype === 'float64' && field.precision === 'f64' && at % 8 === 0) return new Float64Array(out.buffer, at, n);
-  return undefined;
-}
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Every value of a whole-tensor recipe into a new SharedArrayBuffer (compiled outside the recipe
