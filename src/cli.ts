@@ -99,12 +99,19 @@ export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') { process.stdout.write(usage() + '\n'); return cmd ? 0 : 2; }
   const run = COMMANDS[cmd];
+  if (Object.hasOwn(COMMANDS, cmd) && (rest.includes('--help') || rest.includes('-h'))) {
+    if (cmd === 'generate') process.stdout.write((await import('./generate-file.ts')).GENERATE_USAGE + '\n');
+    else process.stdout.write(usage() + '\n');
+    return 0;
+  }
   if (!run) { process.stderr.write(`weightinit: unknown command ${JSON.stringify(cmd)}\n\n${usage()}\n`); return 2; }
   return run(rest);
 }
 
 /** Runs the CLI on process.argv (tsx src/cli.ts ... or bin/weightinit.js). */
 export function run(argv = process.argv.slice(2)): void {
+  // `weightinit schemes | head`: a closed pipe ends the output quietly instead of crashing.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
   main(argv).then(
     // -1: a long-running command (serve); signals end the process. Otherwise exit with the code,
     // without waiting for stray handles (a pool that failed to start, for example).
