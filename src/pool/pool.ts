@@ -1,8 +1,10 @@
 /**
- * The worker pool (piscina) that runs the core off the main thread. `run(task, signal)` rejects at
- * once with an AbortError when the signal fires and raises the task's shared cancel flag, so the
- * worker drops it within a fraction of a millisecond (queued tasks end as soon as they start); no
- * thread is terminated, which would cost a respawn and a self-test per disconnecting client.
+ * The worker pool (piscina) that runs the core off the main thread. `run(task, signal)` rejects
+ * with an AbortError when the signal fires and raises the task's shared cancel flag, so the worker
+ * drops it within a fraction of a millisecond (queued tasks end as soon as they start); no thread is
+ * terminated, which would cost a respawn and a self-test per disconnecting client. It rejects at
+ * once, except for a chunk task filling caller memory (`into`): that one settles when the worker is
+ * done with the memory, so the caller can reuse it safely.
  */
 import { Piscina } from 'piscina';
 import type { Config } from '../config.ts';
@@ -34,6 +36,17 @@ export class AbortError extends Error {
   constructor(reason?: unknown) { super('The task has been aborted', { cause: reason }); }
 }
 
+/**
+ * One cancel flag per signal, shared by all the tasks it governs (a stream's chunks): a 4-byte
+ * SharedArrayBuffer per task would be one more shared allocation per chunk for workers to retain.
+ */
+const cancelFlags = new WeakMap<AbortSignal, Int32Array>();
+function cancelFlag(signal: AbortSignal): Int32Array {
+  let f = cancelFlags.get(signal);
+  if (!f) { f = new Int32Array(new SharedArrayBuffer(4)); cancelFlags.set(signal, f); }
+  return f;
+}
+
 export function createPool(config: Pick<Config, 'workers'> & Partial<Pick<Config, 'workerHeapMb' | 'maxWholeElements'>>, options: PoolOptions = {}): WorkerPool {
   // config.maxWholeElements applies on every thread that compiles recipes: this one and each worker.
   if (config.maxWholeElements !== undefined) setMaxWholeElements(config.maxWholeElements);
@@ -58,12 +71,16 @@ export function createPool(config: Pick<Config, 'workers'> & Partial<Pick<Config
       if (!signal) return piscina.run(task) as Promise<T>;
       if (signal.aborted) return Promise.reject(new AbortError(signal.reason));
       let flag: Int32Array | undefined;
-      if (task.kind === 'chunk' || task.kind === 'stats' || task.kind === 'whole') flag = task.cancel ??= new Int32Array(new SharedArrayBuffer(4));
+      if (task.kind === 'chunk' || task.kind === 'stats' || task.kind === 'whole') flag = task.cancel ??= cancelFlag(signal);
+      // A task writing into the caller's shared memory settles only once the worker has let go of it
+      // (a cancelled task ends within one CANCEL_CHECK_ELEMENTS range), so the caller may hand that
+      // memory to another task as soon as this promise settles.
+      const holdsCallerMemory = task.kind === 'chunk' && task.into !== undefined;
       return new Promise<T>((resolve, reject) => {
-        const onAbort = () => { if (flag) Atomics.store(flag, 0, 1); reject(new AbortError(signal.reason)); };
+        const onAbort = () => { if (flag) Atomics.store(flag, 0, 1); if (!holdsCallerMemory) reject(new AbortError(signal.reason)); };
         signal.addEventListener('abort', onAbort, { once: true });
         (piscina.run(task) as Promise<T>).then(
-          (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+          (v) => { signal.removeEventListener('abort', onAbort); if (signal.aborted) reject(new AbortError(signal.reason)); else resolve(v); },
           (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
         );
       });

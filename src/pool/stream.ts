@@ -21,6 +21,7 @@ import type { Theory } from '../core/schemes/registry.ts';
 import type { WholeValues } from './tasks.ts';
 import { merge, emptyStats, type PartialStats } from './stats.ts';
 import type { WorkerPool } from './pool.ts';
+import { DEFAULT_RECYCLE_BYTES, slotPool, type SlotPool } from './slots.ts';
 
 export interface TensorJob {
   recipe: CanonicalRecipe;
@@ -35,6 +36,8 @@ export interface GenerationLimits {
   chunkBytes: number;
   windowChunks: number;
   mainThreadMaxBytes: number;
+  /** Cap of the pool's shared chunk-slot slab for recycling streams (default DEFAULT_RECYCLE_BYTES). */
+  recycleBytes?: number;
 }
 
 export interface Framing { prefix?: Uint8Array; suffix?: Uint8Array }
@@ -59,24 +62,39 @@ export function tensorBody(pool: WorkerPool, job: TensorJob, limits: GenerationL
   return new OrderedChunkStream(pool, job, limits, framing);
 }
 
-/** A writable-like destination whose buffered byte count covers everything not yet handed to the kernel. */
-export interface FlushGauge { readonly writableLength: number }
+/**
+ * A writable-like destination whose buffered byte count covers everything not yet handed to the
+ * kernel, and whose 'close' means it will read none of its buffers any more (it finished, or its
+ * socket is gone): a ServerResponse.
+ */
+export interface FlushGauge { readonly writableLength: number; once(event: 'close', listener: () => void): unknown }
 
-/** Chunk buffers reused across a stream (see OrderedChunkStream.recycleInto). */
-interface Ring { sab: SharedArrayBuffer; slotBytes: number; free: number[]; held: { slot: number; end: number }[]; dest: FlushGauge }
+/** A stream's use of its pool's shared chunk slots (see OrderedChunkStream.recycleInto). */
+interface Recycler {
+  slots: SlotPool;
+  /** Pushed chunks whose slot is still to be flushed by dest, in push order (`end`: pushedTotal after it). */
+  held: { slot: Uint8Array; end: number }[];
+  /** Slots this stream holds (generating, awaited, or held); at most `max`. */
+  owned: number;
+  max: number;
+  dest: FlushGauge;
+  /** dest closed: nothing reads pushed buffers any more. */
+  destClosed: boolean;
+}
 
-/** Slots of a recycling ring beyond the window: pushed chunks not yet flushed (stream buffer, socket). */
-const RING_SPARE_SLOTS = 3;
+/** Slots a stream may hold beyond its window: pushed chunks not yet flushed (stream buffer, socket). */
+const SPARE_SLOTS = 3;
 
-interface Generated { buf: Buffer | null; slot?: number }
+/** A submitted chunk: the pool task (true/false when filling a slot, an ArrayBuffer/null otherwise). */
+interface Pending { run: Promise<ArrayBuffer | boolean | null>; slot?: Uint8Array; bytes: number }
 
 export class OrderedChunkStream extends Readable {
   private readonly plan: ChunkPlan;
   private readonly abort = new AbortController();
   /** False until a whole-tensor recipe has its values (chunks are submitted only then). */
   private ready = false;
-  private readonly inflight: Promise<Generated>[] = [];
-  private ring: Ring | undefined;
+  private readonly inflight: Pending[] = [];
+  private recycler: Recycler | undefined;
   private submitted = 0;
   private pulling = false;
   private started = false;
@@ -98,50 +116,70 @@ export class OrderedChunkStream extends Readable {
   /**
    * Declares `dest` (a socket-backed HTTP response this stream will be piped to, and its only
    * consumer) so chunk buffers can be reused once dest has flushed them: workers then write into
-   * slots of one SharedArrayBuffer per stream instead of a fresh 1 MiB ArrayBuffer per chunk, whose
+   * slots of the pool's shared slab (slots.ts) instead of a fresh 1 MiB ArrayBuffer per chunk, whose
    * external-memory churn otherwise drives a full GC on the main thread every few dozen chunks.
-   * A slot is free again when every byte up to its end has left both this stream's buffer and
-   * dest's (dest.writableLength counts bytes not yet handed to the kernel); when no slot is free a
-   * chunk gets a fresh buffer as before. Must be called before the first read; a consumer that keeps
-   * chunks (collecting them, hashing later) must not use this.
+   * A slot goes back to the pool when every byte up to its end has left both this stream's buffer
+   * and dest's (dest.writableLength counts bytes not yet handed to the kernel), when dest closes, or,
+   * for a chunk never pushed, when its task has settled (pool.run settles an `into` task only once
+   * the worker has let go). A stream holds at most windowChunks + SPARE_SLOTS slots; when it may not
+   * take one or the pool has none free, a chunk gets a fresh buffer as before. Must be called before
+   * the first read; a consumer that keeps chunks (collecting them, hashing later) must not use this.
    */
   recycleInto(dest: FlushGauge): this {
-    if (this.started || this.plan.count < 2) return this;
-    const slots = Math.min(this.plan.count, this.limits.windowChunks + RING_SPARE_SLOTS);
-    const slotBytes = this.plan.chunkElements * BYTES_PER_ELEMENT[this.job.recipe.dtype];
-    this.ring = { sab: new SharedArrayBuffer(slots * slotBytes), slotBytes, free: Array.from({ length: slots }, (_, i) => slots - 1 - i), held: [], dest };
+    if (this.started || this.plan.count < 2 || this.recycler) return this;
+    const slots = slotPool(this.pool, this.limits.chunkBytes, this.limits.recycleBytes ?? DEFAULT_RECYCLE_BYTES);
+    const r: Recycler = { slots, held: [], owned: 0, max: Math.min(this.plan.count, this.limits.windowChunks + SPARE_SLOTS), dest, destClosed: false };
+    this.recycler = r;
+    dest.once('close', () => {
+      r.destClosed = true;
+      for (const h of r.held.splice(0)) this.giveBack(h.slot);
+    });
     return this;
   }
 
-  private reclaim(r: Ring): void {
+  private giveBack(slot: Uint8Array): void {
+    this.recycler!.owned--;
+    this.recycler!.slots.release(slot);
+  }
+
+  private reclaim(r: Recycler): void {
     const flushed = this.pushedTotal - this.readableLength - r.dest.writableLength;
-    while (r.held.length > 0 && r.held[0]!.end <= flushed) r.free.push(r.held.shift()!.slot);
+    while (r.held.length > 0 && r.held[0]!.end <= flushed) this.giveBack(r.held.shift()!.slot);
+  }
+
+  /** A slot for the next chunk, if this stream may hold one more and the pool has one free. */
+  private takeSlot(): Uint8Array | undefined {
+    const r = this.recycler;
+    if (!r || r.destClosed) return undefined;
+    this.reclaim(r);
+    if (r.owned >= r.max) return undefined;
+    const slot = r.slots.acquire();
+    if (slot) r.owned++;
+    return slot;
   }
 
   private topUp(): void {
     if (!this.ready) return;
     while (this.submitted < this.plan.count && this.inflight.length < this.limits.windowChunks && !this.abort.signal.aborted) {
       const [o0, o1] = this.plan.range(this.submitted++);
+      const bytes = (o1 - o0) * BYTES_PER_ELEMENT[this.job.recipe.dtype];
       const task = { kind: 'chunk' as const, recipe: this.job.recipe, slice: this.job.slice, o0, o1, values: this.job.values };
-      let p: Promise<Generated>;
-      const r = this.ring;
-      if (r) this.reclaim(r);
-      const slot = r?.free.pop();
-      if (r && slot !== undefined) {
-        const into = new Uint8Array(r.sab, slot * r.slotBytes, (o1 - o0) * BYTES_PER_ELEMENT[this.job.recipe.dtype]);
-        p = this.pool.run<boolean>({ ...task, into }, this.abort.signal)
-          .then((ok) => ({ buf: ok ? Buffer.from(into.buffer, into.byteOffset, into.byteLength) : null, slot }));
-      } else {
-        p = this.pool.run<ArrayBuffer | null>(task, this.abort.signal).then((b) => ({ buf: b === null ? null : Buffer.from(b) }));
-      }
-      p.catch(noop); // awaited later in order; a rejection before then must not count as unhandled
-      this.inflight.push(p);
+      const slot = this.takeSlot();
+      const into = slot ? new Uint8Array(slot.buffer, slot.byteOffset, bytes) : undefined;
+      const run = this.pool.run<ArrayBuffer | boolean | null>(into ? { ...task, into } : task, this.abort.signal);
+      run.catch(noop); // awaited later in order; a rejection before then must not count as unhandled
+      this.inflight.push({ run, slot, bytes });
     }
   }
 
-  private pushCounted(b: Buffer, slot?: number): boolean {
+  private pushCounted(b: Buffer, slot?: Uint8Array): boolean {
     this.pushedTotal += b.length;
-    if (slot !== undefined) this.ring!.held.push({ slot, end: this.pushedTotal });
+    if (slot) {
+      const r = this.recycler!;
+      // After dest closed nothing will read this buffer (and no later close would give the slot back).
+      if (r.destClosed) this.giveBack(slot);
+      else r.held.push({ slot, end: this.pushedTotal });
+    }
     return this.push(b);
   }
 
@@ -172,12 +210,18 @@ export class OrderedChunkStream extends Readable {
           this.push(null);
           return;
         }
-        const { buf, slot } = await next;
-        if (this.destroyed) return;
-        if (buf === null) throw new Error('chunk generation was cancelled');
+        // From here this chunk's slot is this loop's to give back (or push), whatever happens.
+        let result: ArrayBuffer | boolean | null;
+        try { result = await next.run; } catch (e) { if (next.slot) this.giveBack(next.slot); throw e; }
+        if (this.destroyed || result === null || result === false) {
+          if (next.slot) this.giveBack(next.slot);
+          if (this.destroyed) return;
+          throw new Error('chunk generation was cancelled');
+        }
+        const buf = next.slot ? Buffer.from(next.slot.buffer, next.slot.byteOffset, next.bytes) : Buffer.from(result as ArrayBuffer);
         this.bytesPushed += buf.byteLength;
         this.topUp();
-        if (!this.pushCounted(buf, slot)) return;
+        if (!this.pushCounted(buf, next.slot)) return;
       }
     } catch (e) {
       if (!this.destroyed) this.destroy(e as Error);
@@ -188,7 +232,11 @@ export class OrderedChunkStream extends Readable {
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
     this.abort.abort(err ?? new Error('response stream closed'));
-    this.inflight.length = 0;
+    // Chunks nobody will await: their slots return once their tasks settle (the worker let go).
+    for (const p of this.inflight.splice(0)) {
+      const slot = p.slot;
+      if (slot) { const back = () => this.giveBack(slot); p.run.then(back, back); }
+    }
     cb(err);
   }
 }
