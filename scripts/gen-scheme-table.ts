@@ -51,7 +51,7 @@ export function renderSchemeTable(): string {
     '',
     `${defs.length} schemes. Names are case-insensitive. Framework names keep each framework's own defaults, fan convention and quirks; `
       + 'the description of each scheme (GET /v1/schemes) says where code and docs of a framework disagree. '
-      + 'Every recipe also takes `scale` (a multiplier applied after sampling), `layout` (torch | keras | caffe) and explicit `fan_in` / `fan_out`.',
+      + 'Every recipe also takes `multiplier` (applied after sampling; `scale` is a scheme parameter, e.g. of variance_scaling), `spectral_norm`, `layout` (torch | keras | caffe) and explicit `fan_in` / `fan_out`.',
     '',
   ];
   for (const fw of frameworks) {

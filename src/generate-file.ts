@@ -2,7 +2,7 @@
  * `weightinit generate`: writes one tensor to a file offline, with the same planning, core, pool and
  * framing as GET /v1/tensors, so the file equals the HTTP response byte for byte.
  *   weightinit generate --scheme orthogonal --shape 512,512 --seed 1 [--name w] [--dtype float32]
- *     [--layout torch] [--slice 0:128,:] [--scale 0.5] [--fan-in N] [--fan-out N] [--param key=value ...]
+ *     [--layout torch] [--slice 0:128,:] [--multiplier 0.5] [--spectral-norm true] [--fan-in N] [--fan-out N] [--param key=value ...]
  *     [--format npy|safetensors|raw|msgpack] --out FILE
  * The format defaults to the output file's extension (.npy, .safetensors, .msgpack, else raw).
  * On a terminal a progress bar goes to stderr.
@@ -19,7 +19,7 @@ import { kernelMode } from './core/kernels/index.ts';
 import { workerKernelsUrl } from './startup/worker-kernels.ts';
 
 export const GENERATE_USAGE = `usage: weightinit generate --scheme NAME --shape D0,D1,... --out FILE [--seed N] [--name S] [--dtype T]
-       [--layout torch|keras|caffe] [--slice 0:128,:] [--scale X] [--fan-in N] [--fan-out N]
+       [--layout torch|keras|caffe] [--slice 0:128,:] [--multiplier X] [--spectral-norm true|N] [--fan-in N] [--fan-out N]
        [--param key=value ...] [--format npy|safetensors|raw|msgpack] [--workers N] [--quiet]`;
 
 const EXT_FORMAT: Record<string, string> = { npy: 'npy', safetensors: 'safetensors', msgpack: 'msgpack', bin: 'raw', raw: 'raw' };
@@ -52,7 +52,7 @@ export function parseGenerateArgs(args: string[]): { request: TensorRequest; out
     input: {
       scheme: flags.get('scheme') ?? '', shape: flags.get('shape') ?? '', seed: flags.get('seed'), dtype: flags.get('dtype'),
       name: flags.get('name'), layout: flags.get('layout'), fan_in: flags.get('fan-in'), fan_out: flags.get('fan-out'),
-      scale: flags.get('scale'), params,
+      multiplier: flags.get('multiplier'), spectral_norm: flags.get('spectral-norm'), params,
     },
     slice: flags.get('slice'),
     format: flags.get('format') ?? EXT_FORMAT[ext] ?? 'raw',

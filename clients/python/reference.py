@@ -700,7 +700,7 @@ def to_dtype(values: np.ndarray, dtype: str) -> np.ndarray:
 
 
 def generate(scheme: str, shape: Iterable[int], seed: int = 0, name: str = "", dtype: str = "float32",
-             layout: str | None = None, params: dict | None = None, scale: float = 1.0,
+             layout: str | None = None, params: dict | None = None, multiplier: float = 1.0,
              fan_in: float | None = None, fan_out: float | None = None, slice: str | None = None) -> np.ndarray:
     """The tensor (or slice) a recipe describes, as a numpy array with the slice's shape."""
     shape = [int(n) for n in shape]
@@ -720,8 +720,8 @@ def generate(scheme: str, shape: Iterable[int], seed: int = 0, name: str = "", d
     else:
         lay = canonical_layout(layout if layout is not None else SCHEME_LAYOUT.get(s, "torch"))
         vals = _scheme_values(s, p, shape, lay, fan_in, fan_out, key, idx)
-    if scale != 1:
-        vals = (vals * F(scale)).astype(np.float32)
+    if multiplier != 1:  # the recipe-level multiplier (a scheme's own `scale` is in params)
+        vals = (vals * F(multiplier)).astype(np.float32)
     out_shape = [b - a for a, b in slc] if slc is not None else shape
     return to_dtype(vals, dtype).reshape(out_shape)
 

@@ -202,7 +202,8 @@ class Client:
             r["params"] = params
         if slice is not None:
             r["slice"] = slice
-        r.update({k: v for k, v in extra.items() if v is not None})  # fan_in, fan_out, scale
+        # fan_in, fan_out, multiplier (recipe-level; a scheme's own `scale` goes in params), spectral_norm
+        r.update({k: v for k, v in extra.items() if v is not None})
         return r
 
     def get_recipe(self, recipe: dict, decode: bool = False, verify: bool | None = None) -> np.ndarray:

@@ -30,7 +30,10 @@ export interface Recipe {
   slice?: string;
   fan_in?: number;
   fan_out?: number;
-  scale?: number;
+  /** Recipe-level multiplier applied after sampling (default 1). A scheme's own `scale` goes in params. */
+  multiplier?: number;
+  /** Divide by the largest singular value before the multiplier: true / 'converged' or a power-iteration count (1..1000). */
+  spectral_norm?: boolean | number | 'converged';
 }
 
 export interface ClientOptions {

@@ -28,8 +28,12 @@ export interface RecipeInput {
   fan_in?: number | string;
   fan_out?: number | string;
   params?: Record<string, unknown>;
-  scale?: number | string;
-  /** Divide by the largest singular value after sampling, before scale: true / 'converged' or a power-iteration count. */
+  /**
+   * Recipe-level multiplier applied to every value after sampling (Fixup / muP rescaling). Not called
+   * `scale`: many schemes have their own `scale` parameter, and a query key must mean one thing.
+   */
+  multiplier?: number | string;
+  /** Divide by the largest singular value after sampling, before the multiplier: true / 'converged' or a power-iteration count. */
   spectral_norm?: boolean | number | string;
 }
 
@@ -43,7 +47,7 @@ export interface CanonicalRecipe {
   fan_in?: number;
   fan_out?: number;
   params: Record<string, unknown>;
-  scale: number;
+  multiplier: number;
   spectral_norm?: SpectralNorm; // absent when off (keeps recipe ids of plain recipes unchanged)
 }
 
@@ -118,7 +122,7 @@ export function canonicalize(input: RecipeInput): { recipe: CanonicalRecipe; def
   const recipe: CanonicalRecipe = {
     scheme: def.name, shape, seed: parseSeed(input.seed).toString(), dtype, name, layout,
     params: positiveZeros(resolveParams(def, params as Record<string, unknown>)),
-    scale: (optNumber(input.scale, 'scale') ?? 1) + 0,
+    multiplier: (optNumber(input.multiplier, 'multiplier') ?? 1) + 0,
   };
   const fi = optNumber(input.fan_in, 'fan_in', true), fo = optNumber(input.fan_out, 'fan_out', true);
   if (fi !== undefined) recipe.fan_in = fi;
@@ -215,7 +219,7 @@ export function compileCanonical(recipe: CanonicalRecipe, def: SchemeDef = looku
   if (hit) { cache.delete(id); cache.set(id, hit); return hit; }
   const ctx = contextFor(recipe);
   const base = def.compile(ctx);
-  const field = scaledField(recipe.spectral_norm === undefined ? base : spectralNormField(base, recipe.shape, recipe.spectral_norm), recipe.scale);
+  const field = scaledField(recipe.spectral_norm === undefined ? base : spectralNormField(base, recipe.shape, recipe.spectral_norm), recipe.multiplier);
   const n = numelOf(recipe.shape);
   const width = base.precision === 'f64' ? 8 : 4;
   const layers = (base.whole ? 1 : 0) + (recipe.spectral_norm === undefined ? 0 : 1); // spectral norm keeps its own normalized copy
@@ -224,7 +228,7 @@ export function compileCanonical(recipe: CanonicalRecipe, def: SchemeDef = looku
     whole: layers > 0, wholeBytes: layers * n * width,
     theory: () => {
       const t: Theory = recipe.spectral_norm === undefined ? def.theory?.(ctx) ?? {} : { density: 'other' }; // spectral_norm rescales by a data-dependent sigma
-      const s = recipe.scale;
+      const s = recipe.multiplier;
       const r: Theory = { ...t };
       if (t.mean !== undefined) r.mean = t.mean * s;
       if (t.std !== undefined) r.std = t.std * Math.abs(s);

@@ -1,5 +1,5 @@
 /**
- * The recipe's top-level `spectral_norm` option: after sampling (and before `scale`) the whole
+ * The recipe's top-level `spectral_norm` option: after sampling (and before the recipe `multiplier`) the whole
  * tensor is divided by its largest singular value, as torch.nn.utils.spectral_norm does to a weight.
  * Matrix view (torch, dim = 0): rows = shape[0], cols = numel / rows; rank < 2 is the 1 x numel
  * matrix, whose largest singular value is the L2 norm. sigma comes from linalg.largestSingularValue

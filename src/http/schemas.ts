@@ -32,10 +32,16 @@ const descriptions = {
   format: 'Response format; overrides the Accept header. raw (application/octet-stream), msgpack, npy, safetensors, json (small tensors), stats.',
   fan_in: 'Explicit fan_in (overrides the one computed from the shape).',
   fan_out: 'Explicit fan_out (overrides the one computed from the shape).',
-  scale: 'Multiplier applied to every value after sampling (default 1).',
+  multiplier: 'Recipe-level multiplier applied to every value after sampling (default 1), e.g. for Fixup or muP rescaling. A scheme\'s own `scale` parameter (variance_scaling, keras.VarianceScaling, ...) is a different thing and is passed as `scale`.',
+  spectral_norm: 'Divide the sampled tensor by its largest singular value (torch spectral_norm, matrix view rows = shape[0]) before the multiplier: true or "converged" (power iteration to convergence) or a number of power iterations 1..1000; false or absent = off.',
 };
 
-/** GET/HEAD /v1/tensors query. Extra keys are the scheme's own parameters (e.g. mode=fan_out). */
+const SPECTRAL_NORM_RULE = 'must be true, false, "converged" or a number of power iterations in 1..1000';
+
+/**
+ * GET/HEAD /v1/tensors query. Extra keys are the scheme's own parameters (e.g. mode=fan_out). No recipe
+ * key may equal a scheme parameter name (hence `multiplier`, not `scale`): see tensor-plan.ts.
+ */
 export const TensorQuery = Type.Object({
   scheme: Type.String({ minLength: 1, description: descriptions.scheme, examples: ['normal'] }),
   shape: Type.String({ pattern: SHAPE_PATTERN, 'x-rule': 'must be comma-separated non-negative integers, e.g. 512,256 (empty for a scalar)', description: descriptions.shape, examples: ['512,256'] }),
@@ -47,7 +53,8 @@ export const TensorQuery = Type.Object({
   format: Type.Optional(StringEnum(FORMATS, { description: descriptions.format })),
   fan_in: Type.Optional(Type.String({ description: descriptions.fan_in })),
   fan_out: Type.Optional(Type.String({ description: descriptions.fan_out })),
-  scale: Type.Optional(Type.String({ description: descriptions.scale })),
+  multiplier: Type.Optional(Type.String({ description: descriptions.multiplier, examples: ['0.5'] })),
+  spectral_norm: Type.Optional(Type.String({ pattern: '^(true|false|converged|exact|[0-9]{1,4})$', 'x-rule': SPECTRAL_NORM_RULE, description: descriptions.spectral_norm, examples: ['true'] })),
 }, { additionalProperties: Type.String({ 'x-rule': 'must be given once (a scheme parameter as a string)' }) });
 export type TensorQuery = Static<typeof TensorQuery>;
 
@@ -70,7 +77,12 @@ export const TensorBody = Type.Object({
   format: Type.Optional(StringEnum(FORMATS, { description: descriptions.format })),
   fan_in: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: descriptions.fan_in })),
   fan_out: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: descriptions.fan_out })),
-  scale: Type.Optional(Type.Number({ description: descriptions.scale })),
+  multiplier: Type.Optional(Type.Number({ description: descriptions.multiplier })),
+  spectral_norm: Type.Optional(Type.Union([
+    Type.Boolean(),
+    Type.Integer({ minimum: 0, maximum: 1000 }),
+    Type.String({ pattern: '^(true|false|converged|exact|[0-9]{1,4})$' }),
+  ], { description: descriptions.spectral_norm, 'x-rule': SPECTRAL_NORM_RULE, examples: [true] })),
 }, { additionalProperties: false });
 export type TensorBody = Static<typeof TensorBody>;
 

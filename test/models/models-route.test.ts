@@ -65,7 +65,7 @@ t.test('safetensors: independent parse, every tensor equals the single-tensor en
   tt.equal(doc.tensors.length, names.length);
   for (const d of doc.tensors as Array<Record<string, unknown>>) {
     if (d.dtype === 'int64') continue;
-    const want = await single({ scheme: d.scheme, shape: d.shape, seed: doc.seed, name: d.name, dtype: d.dtype, layout: d.layout, params: d.params, ...(d.scale !== undefined ? { scale: String(d.scale) } : {}) });
+    const want = await single({ scheme: d.scheme, shape: d.shape, seed: doc.seed, name: d.name, dtype: d.dtype, layout: d.layout, params: d.params, ...(d.multiplier !== undefined ? { multiplier: d.multiplier } : {}) });
     tt.ok(Buffer.compare(Buffer.from(f.tensor(d.name as string)), want) === 0, `${d.name} equals POST /v1/tensors`);
   }
   // The documented manifest is itself a manifest: posting it reproduces the file byte for byte.

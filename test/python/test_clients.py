@@ -4,7 +4,7 @@ Python side of the client tests, run by test/python/python.test.ts against a liv
 1. clients/python/reference.py, a numpy reimplementation written from the spec, reproduces the
    service's bytes EXACTLY for recipes of every float32 random scheme family (uniform, normal,
    truncated normal, the variance-scaling family), sizes up to 1e6, many seeds and names (unicode
-   too), slices, recipe scale, bfloat16/float16 storage.
+   too), slices, recipe multiplier, bfloat16/float16 storage.
 2. clients/python/weightinit_client.py: arrays, dtypes, shards, models, verification, errors.
 Standard library unittest; numpy required (the runner skips when it is missing).
 """
@@ -107,8 +107,8 @@ RECIPES = [
     dict(scheme="kaiming_uniform", shape=[512, 256], seed=3, slice="100:200,5:6"),
     dict(scheme="truncated_normal", shape=[1000, 1000], seed=3, slice="999:1000,:", params={"a": -1, "b": 3}),
     dict(scheme="uniform", shape=[6, 6], seed=3, slice="-2:,3"),
-    # recipe scale, storage dtypes
-    dict(scheme="xavier_uniform", shape=[50, 60], seed=16, scale=0.5),
+    # recipe multiplier, storage dtypes
+    dict(scheme="xavier_uniform", shape=[50, 60], seed=16, multiplier=0.5),
     dict(scheme="normal", shape=[4097], seed=17, dtype="bfloat16", params={"std": 3}),
     dict(scheme="kaiming_normal", shape=[100, 100], seed=18, dtype="float16"),
 ]

@@ -92,13 +92,13 @@ export function hostileRecipeArb(schemes: SchemeInfo[]): fc.Arbitrary<Record<str
     format: fc.oneof(fc.constantFrom('raw', 'npy', 'msgpack', 'safetensors', 'json', 'stats', 'xml'), junk),
     params: fc.oneof(fc.dictionary(fc.constantFrom('mean', 'std', 'a', 'b', 'mode', 'gain', 'value', 'values', 'nonlinearity', 'sparsity', 'low', 'high', '__proto__', 'constructor'), fc.oneof(junk, weirdNumbers), { maxKeys: 4 }), junk),
     fan_in: fc.oneof(fc.double(), hugeNumbers, junk),
-    scale: fc.oneof(fc.double(), hugeNumbers, junk),
+    multiplier: fc.oneof(fc.double(), hugeNumbers, junk),
     extra_field: junk,
   }, { requiredKeys: [] });
 }
 
-/** Query keys that are the recipe's own: a scheme parameter of the same name cannot be sent in a query. */
-export const RECIPE_QUERY_KEYS = new Set(['scheme', 'shape', 'seed', 'dtype', 'name', 'layout', 'slice', 'format', 'fan_in', 'fan_out', 'scale']);
+/** Query keys that are the recipe's own (none is a scheme parameter name; src/http/routes/tensor-plan.ts). */
+export const RECIPE_QUERY_KEYS = new Set(['scheme', 'shape', 'seed', 'dtype', 'name', 'layout', 'slice', 'format', 'fan_in', 'fan_out', 'multiplier', 'spectral_norm']);
 
 /** Text of any value (String() throws for objects without a prototype). */
 function text(v: unknown): string {

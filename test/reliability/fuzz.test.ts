@@ -92,8 +92,8 @@ t.test('plausible recipes: clean answers, and every 200 keeps the determinism in
     // Same bytes through msgpack bodies and (when expressible) the query form.
     const viaMsgpack = await check({ method: 'POST', url: '/v1/tensors', payload: Buffer.from(pack(body('raw'))), headers: { 'content-type': 'application/msgpack' } }, 'msgpack body');
     if (!viaMsgpack.rawPayload.equals(full)) throw new Error('msgpack body gave different bytes');
-    // (A scheme parameter named like a recipe key, e.g. tfjs.varianceScaling's `scale`, cannot be sent
-    // in a query: there `scale` is the recipe's multiplier. Such recipes are compared as bodies only.)
+    // (No scheme parameter is named like a recipe key, e.g. the recipe multiplier is `multiplier` so
+    // tfjs.varianceScaling's `scale` goes to the scheme; the check stays should one ever clash.)
     if (Object.entries(r.params).every(([k, v]) => typeof v !== 'object' && !RECIPE_QUERY_KEYS.has(k))) {
       const viaGet = await check({ method: 'GET', url: `/v1/tensors?${toQuery(r as unknown as Record<string, unknown>, 'raw')}` }, 'GET');
       if (viaGet.statusCode === 200 && !viaGet.rawPayload.equals(full)) throw new Error('GET gave different bytes');

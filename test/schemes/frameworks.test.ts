@@ -102,7 +102,7 @@ t.test('torch module defaults', async (t) => {
   throwsRecipe(t, () => compileRecipe({ scheme: 'torch.nn.Linear.bias', shape: [300] }), 'invalid', 'fan_in', 'bias without fan_in');
   checkDist(t, { scheme: 'torch.nn.Conv2d.weight', shape: [64, 16, 5, 5], seed: 3 }, U(1 / sq(400)), 'Conv2d(16, 64, 5)');
   // ConvTranspose2d(in=16, out=32, 3): weight (16, 32, 3, 3), fan_in = 32*9
-  checkDist(t, { scheme: 'torch.nn.ConvTranspose2d.weight', shape: [16, 32, 3, 3], seed: 4, scale: 1 }, U(1 / sq(288)));
+  checkDist(t, { scheme: 'torch.nn.ConvTranspose2d.weight', shape: [16, 32, 3, 3], seed: 4, multiplier: 1 }, U(1 / sq(288)));
   checkDist(t, { scheme: 'torch.nn.Bilinear.weight', shape: [40, 50, 60], seed: 5 }, U(1 / sq(50)));
   checkDist(t, { scheme: 'torch.nn.LSTM', shape: [1024, 256], seed: 6, params: { hidden_size: 256 } }, U(1 / 16), 'LSTM: U(+-1/sqrt(H)) for every param');
   // MHA embed 256: in_proj_weight (768, 256) xavier_uniform: fan_in 256, fan_out 768

@@ -78,7 +78,7 @@ t.test('Caffe and Caffe2 xavier / msra variants', async (t) => {
 
 t.test('scale multiplier and determinism', async (t) => {
   const a = sample({ scheme: 'kaiming_normal', shape: [64, 64], seed: 9 });
-  const b = sample({ scheme: 'kaiming_normal', shape: [64, 64], seed: 9, scale: 0.5 });
+  const b = sample({ scheme: 'kaiming_normal', shape: [64, 64], seed: 9, multiplier: 0.5 });
   let same = true;
   for (let i = 0; i < a.length; i++) if (b[i] !== Math.fround(a[i]! * 0.5)) same = false;
   t.ok(same, 'scale multiplies every value after sampling');

@@ -247,14 +247,14 @@ const sigmaMax = (w: Float64Array, h: number, c: number) => Math.sqrt(jacobiMaxE
   let s = 0; for (let r = 0; r < h; r++) s += w[r * c + i]! * w[r * c + j]!; return s;
 }))));
 
-t.test('spectral_norm: divides by the largest singular value, before scale', async (t) => {
+t.test('spectral_norm: divides by the largest singular value, before the multiplier', async (t) => {
   const r = { scheme: 'normal', shape: [40, 12], seed: 6, dtype: 'float64' };
   const w = values(r);
   const sigma = sigmaMax(w, 40, 12);
   const sn = values({ ...r, spectral_norm: true });
   t.ok(sn.every((x, i) => Math.abs(x - w[i]! / sigma) < 1e-9), `converged: w / sigma (sigma ${sigma.toFixed(6)})`);
-  const scaled = values({ ...r, spectral_norm: 'converged', scale: 3 });
-  t.ok(scaled.every((x, i) => Math.abs(x - 3 * w[i]! / sigma) < 1e-9), 'scale applied after the normalization');
+  const scaled = values({ ...r, spectral_norm: 'converged', multiplier: 3 });
+  t.ok(scaled.every((x, i) => Math.abs(x - 3 * w[i]! / sigma) < 1e-9), 'multiplier applied after the normalization');
   t.ok(Math.abs(sigmaMax(values({ ...r, spectral_norm: 2 }), 40, 12) - 1) < 0.2, '2 power iterations: close to 1');
   const conv = values({ scheme: 'normal', shape: [6, 2, 2, 2], seed: 2, dtype: 'float64', spectral_norm: true });
   t.ok(Math.abs(sigmaMax(conv, 6, 8) - 1) < 1e-9, 'conv weight viewed as (out, in*k*k)');

@@ -70,7 +70,7 @@ export interface ManifestInput {
 // algorithm and total_bytes appear in a described manifest; when given they must match.
 const TOP_KEYS = new Set(['seed', 'defaults', 'tensors', 'modules', 'algorithm', 'total_bytes']);
 const DEFAULT_KEYS = new Set(['dtype', 'layout', 'framework', 'separator']);
-const TENSOR_KEYS = new Set(['name', 'shape', 'scheme', 'params', 'dtype', 'layout', 'scale', 'fan_in', 'fan_out']);
+const TENSOR_KEYS = new Set(['name', 'shape', 'scheme', 'params', 'dtype', 'layout', 'multiplier', 'fan_in', 'fan_out']);
 const INT_SCHEMES = new Set(['zeros', 'ones', 'constant']);
 
 function parseDefaults(d: unknown): ModelDefaults {
@@ -164,7 +164,7 @@ function canonicalTensor(s: TensorSpec, seed: string, d: ModelDefaults, path: st
     scheme: s.scheme, shape: shape as number[], seed, name: s.name, params: s.params,
     dtype: isInt ? 'float32' : (s.dtype ?? d.dtype), layout: s.layout ?? d.layout,
   };
-  if (s.scale !== undefined) input.scale = s.scale;
+  if (s.multiplier !== undefined) input.multiplier = s.multiplier;
   if (s.fan_in !== undefined) input.fan_in = s.fan_in;
   if (s.fan_out !== undefined) input.fan_out = s.fan_out;
   let recipe: CanonicalRecipe, sdef: SchemeDef;
@@ -180,7 +180,7 @@ function canonicalTensor(s: TensorSpec, seed: string, d: ModelDefaults, path: st
   const n = numel(recipe.shape);
   let intValue: bigint | undefined;
   if (isInt) {
-    if (!INT_SCHEMES.has(recipe.scheme) || recipe.scale !== 1) throw new RecipeError('invalid', `${path}.scheme`, 'int64 tensors take a constant scheme (zeros, ones, constant) without scale', s.scheme);
+    if (!INT_SCHEMES.has(recipe.scheme) || recipe.multiplier !== 1) throw new RecipeError('invalid', `${path}.scheme`, 'int64 tensors take a constant scheme (zeros, ones, constant) without multiplier', s.scheme);
     const v = recipe.scheme === 'zeros' ? 0 : recipe.scheme === 'ones' ? 1 : (recipe.params.value as number);
     if (!Number.isSafeInteger(v)) throw new RecipeError('invalid', `${path}.params.value`, 'must be an integer for an int64 tensor', v);
     intValue = BigInt(v);
@@ -197,7 +197,7 @@ function canonicalTensor(s: TensorSpec, seed: string, d: ModelDefaults, path: st
 
 /**
  * The manifest as it documents a file: seed, defaults, algorithm and every tensor's canonical
- * recipe (name, shape, dtype, scheme, params, layout, scale, fans), byte range and recipe id.
+ * recipe (name, shape, dtype, scheme, params, layout, multiplier, fans), byte range and recipe id.
  * It is itself a valid manifest (tensors only) that reproduces the same file.
  */
 export function describeModel(m: CanonicalModel): Record<string, unknown> {
@@ -210,7 +210,7 @@ export function describeModel(m: CanonicalModel): Record<string, unknown> {
     tensors: m.tensors.map((t) => {
       const r = t.recipe;
       const o: Record<string, unknown> = { name: t.name, shape: t.shape, dtype: t.dtype, scheme: r.scheme, params: r.params, layout: r.layout };
-      if (r.scale !== 1) o.scale = r.scale;
+      if (r.multiplier !== 1) o.multiplier = r.multiplier;
       if (r.fan_in !== undefined) o.fan_in = r.fan_in;
       if (r.fan_out !== undefined) o.fan_out = r.fan_out;
       return o;

@@ -1,7 +1,7 @@
 /**
  * Module presets: `{type: "linear", name: "encoder.0", in: 768, out: 3072}` expands to the
  * parameters (and buffers) the chosen framework's module has, with their names, shapes and that
- * framework's default initialization. Per-module `overrides` replace the scheme/params/dtype/scale
+ * framework's default initialization. Per-module `overrides` replace the scheme/params/dtype/multiplier
  * of individual tensors, keyed by the parameter's local name ("weight", "out_proj.weight", ...).
  */
 import { RecipeError } from '../errors.ts';
@@ -78,7 +78,7 @@ export function expandModule(spec: ModuleSpec, opts: ExpandOptions): TensorSpec[
   return tensors;
 }
 
-const OVERRIDE_KEYS = new Set(['scheme', 'params', 'dtype', 'scale', 'fan_in', 'fan_out', 'layout']);
+const OVERRIDE_KEYS = new Set(['scheme', 'params', 'dtype', 'multiplier', 'fan_in', 'fan_out', 'layout']);
 
 function applyOverrides(spec: ModuleSpec, tensors: TensorSpec[], ctx: PresetContext, path: string): void {
   const ov = spec.overrides;
@@ -88,7 +88,7 @@ function applyOverrides(spec: ModuleSpec, tensors: TensorSpec[], ctx: PresetCont
     const field = `${path}.overrides.${local}`;
     const t = tensors.find((x) => x.name === ctx.join(local));
     if (!t) throw new RecipeError('invalid', field, `is not a parameter of this module; it has ${tensors.map((x) => x.name).join(', ')}`, local);
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new RecipeError('invalid', field, 'must be an object {scheme?, params?, dtype?, scale?}', o);
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new RecipeError('invalid', field, 'must be an object {scheme?, params?, dtype?, multiplier?}', o);
     const r = o as Record<string, unknown>;
     for (const k of Object.keys(r)) if (!OVERRIDE_KEYS.has(k)) throw new RecipeError('invalid', `${field}.${k}`, `is not overridable; use ${[...OVERRIDE_KEYS].join(', ')}`, r[k]);
     if (t.dtype === 'int64' && (r.dtype !== undefined || r.scheme !== undefined)) throw new RecipeError('invalid', field, 'integer buffers keep their dtype and constant scheme', o);
@@ -101,6 +101,6 @@ function applyOverrides(spec: ModuleSpec, tensors: TensorSpec[], ctx: PresetCont
     else if (r.params !== undefined) { t.params = { ...t.params, ...(r.params as Record<string, unknown>) }; t.init = `${t.init ?? t.scheme} (params overridden)`; }
     if (r.dtype !== undefined) t.dtype = r.dtype as string;
     if (r.layout !== undefined) t.layout = r.layout as string;
-    for (const k of ['scale', 'fan_in', 'fan_out'] as const) if (r[k] !== undefined) (t as unknown as Record<string, unknown>)[k] = r[k];
+    for (const k of ['multiplier', 'fan_in', 'fan_out'] as const) if (r[k] !== undefined) (t as unknown as Record<string, unknown>)[k] = r[k];
   }
 }

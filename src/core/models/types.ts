@@ -15,7 +15,8 @@ export interface TensorSpec {
   params: Record<string, unknown>;
   dtype?: string;
   layout?: string;
-  scale?: number;
+  /** Recipe-level multiplier after sampling (see RecipeInput.multiplier). */
+  multiplier?: number;
   fan_in?: number;
   fan_out?: number;
   /** parameter (trainable) or buffer (running statistics); documentation only. */

@@ -31,7 +31,7 @@ const TensorEntry = Type.Object({
   params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   dtype: Type.Optional(Type.String()),
   layout: Type.Optional(Type.String()),
-  scale: Type.Optional(Type.Number()),
+  multiplier: Type.Optional(Type.Number({ description: 'recipe-level multiplier after sampling (a scheme\'s own `scale` goes in params)' })),
   fan_in: Type.Optional(Type.Number()),
   fan_out: Type.Optional(Type.Number()),
 }, { additionalProperties: false });
@@ -39,7 +39,7 @@ const TensorEntry = Type.Object({
 const ModuleEntry = Type.Object({
   type: Type.String({ description: 'linear (dense), conv1d/2d/3d, conv_transpose1d/2d/3d, embedding, layer_norm, batch_norm, group_norm, lstm, gru, multihead_attention' }),
   name: Type.String({ description: 'module path, e.g. "encoder.0"; parameter names are name + separator + parameter' }),
-  overrides: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), { description: 'per parameter (local name, e.g. "weight"): {scheme, params, dtype, scale, fan_in, fan_out, layout}' })),
+  overrides: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), { description: 'per parameter (local name, e.g. "weight"): {scheme, params, dtype, multiplier, fan_in, fan_out, layout}' })),
   dtype: Type.Optional(Type.String()),
 }, { additionalProperties: true, description: "module dimensions by the framework's own names (in/out, in_channels/out_channels/kernel_size/groups, num_embeddings/embedding_dim/padding_idx, hidden_size/num_layers/bidirectional, embed_dim/num_heads, ...)" });
 

@@ -9,6 +9,7 @@ import { BYTES_PER_ELEMENT } from '../../core/dtypes.ts';
 import { RecipeError } from '../../core/errors.ts';
 import { canonicalize, recipeId, type CanonicalRecipe, type RecipeInput } from '../../core/recipe.ts';
 import { ALGORITHM_NAME } from '../../core/rng/keys.ts';
+import { lookup } from '../../core/schemes/registry.ts';
 import { canonicalSlice, isFull, numel, parseSlice, sliceShape, type Slice } from '../../core/slice.ts';
 import type { TensorJob } from '../../pool/index.ts';
 import { binaryFraming, isBinary, negotiate, type BinaryFraming, type Format, type TensorMeta } from '../formats/index.ts';
@@ -26,18 +27,33 @@ export interface TensorPlan {
   framing?: BinaryFraming;
 }
 
-const RECIPE_QUERY_KEYS = new Set(['scheme', 'shape', 'seed', 'dtype', 'name', 'layout', 'slice', 'format', 'fan_in', 'fan_out', 'scale']);
+/**
+ * The recipe's own query keys; every other key is a scheme parameter. None of them may be the name of
+ * a scheme parameter (a test checks the catalogue): the recipe multiplier is `multiplier` because
+ * `scale` is a parameter of variance_scaling and friends. Should a scheme ever define one of these
+ * names, its parameter wins (fromQuery), so a scheme never silently loses a parameter.
+ */
+export const RECIPE_QUERY_KEYS: ReadonlySet<string> = new Set(['scheme', 'shape', 'seed', 'dtype', 'name', 'layout', 'slice', 'format', 'fan_in', 'fan_out', 'multiplier', 'spectral_norm']);
 
 /** Query keys other than the recipe's own are the scheme's parameters. */
 export function fromQuery(q: TensorQuery): TensorRequest {
+  const own = typeof q.scheme === 'string' ? lookup(q.scheme)?.params : undefined;
+  const isParam = (k: string) => k !== 'scheme' && ((own !== undefined && Object.hasOwn(own, k)) || !RECIPE_QUERY_KEYS.has(k));
   const params: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(q)) if (!RECIPE_QUERY_KEYS.has(k)) params[k] = v;
-  const input: RecipeInput = { scheme: q.scheme, shape: q.shape, seed: q.seed, dtype: q.dtype, name: q.name, layout: q.layout, fan_in: q.fan_in, fan_out: q.fan_out, scale: q.scale, params };
-  return { input, slice: q.slice, format: q.format };
+  const recipe: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(q)) (isParam(k) ? params : recipe)[k] = v;
+  const input: RecipeInput = {
+    scheme: q.scheme, shape: recipe.shape ?? '', seed: recipe.seed, dtype: recipe.dtype, name: recipe.name, layout: recipe.layout,
+    fan_in: recipe.fan_in, fan_out: recipe.fan_out, multiplier: recipe.multiplier, spectral_norm: recipe.spectral_norm, params,
+  };
+  return { input, slice: recipe.slice, format: recipe.format };
 }
 
 export function fromBody(b: TensorBody): TensorRequest {
-  const input: RecipeInput = { scheme: b.scheme, shape: b.shape, seed: b.seed, dtype: b.dtype, name: b.name, layout: b.layout, fan_in: b.fan_in, fan_out: b.fan_out, scale: b.scale, params: b.params };
+  const input: RecipeInput = {
+    scheme: b.scheme, shape: b.shape, seed: b.seed, dtype: b.dtype, name: b.name, layout: b.layout,
+    fan_in: b.fan_in, fan_out: b.fan_out, multiplier: b.multiplier, spectral_norm: b.spectral_norm, params: b.params,
+  };
   return { input, slice: b.slice, format: b.format };
 }
 
