@@ -29,8 +29,25 @@ const KIND: Record<RecipeErrorKind, { status: number; title: string; type: strin
   impossible: { status: 422, title: 'Impossible recipe', type: 'impossible-recipe' },
 };
 
-export function problemFromRecipeError(e: RecipeError): Problem {
+/**
+ * 404s name what was not found: a scheme, a pretrained source or tensor, a module type. The field may
+ * carry a manifest prefix (tensors[3].params.source), so it is matched by its last parts.
+ */
+const UNKNOWN_BY_FIELD: Array<[RegExp, { title: string; type: string }]> = [
+  [/(^|\.)params\.source$/, { title: 'Unknown pretrained source', type: 'unknown-pretrained-source' }],
+  [/(^|\.)params\.tensor$/, { title: 'Unknown pretrained tensor', type: 'unknown-pretrained-tensor' }],
+  [/(^|\.)type$/, { title: 'Unknown module type', type: 'unknown-module-type' }],
+];
+
+function kindOf(e: RecipeError): { status: number; title: string; type: string } {
   const k = KIND[e.kind];
+  if (e.kind !== 'unknown') return k;
+  const hit = UNKNOWN_BY_FIELD.find(([re]) => re.test(e.field));
+  return hit ? { status: k.status, ...hit[1] } : k;
+}
+
+export function problemFromRecipeError(e: RecipeError): Problem {
+  const k = kindOf(e);
   const p: Problem = { type: TYPE_BASE + k.type, title: k.title, status: k.status, detail: e.message, field: e.field, rule: e.rule };
   if (e.value !== undefined) p.value = jsonSafe(e.value);
   for (const [key, v] of Object.entries(e.extra)) p[key] = jsonSafe(v);

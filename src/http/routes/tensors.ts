@@ -16,6 +16,7 @@ import { Binary, Problem, TensorBody, TensorDigest, TensorJson, TensorQuery, Ten
 import { typeboxValidator } from '../validation.ts';
 import { fromBody, fromQuery, matchesIfNoneMatch, PlanCache, planTensor, type TensorPlan, type TensorRequest } from './tensor-plan.ts';
 import { tensorExamples } from './examples.ts';
+import { mainThreadLimits, mainThreadRunner, needsMainThread } from './stored-tensors.ts';
 
 /**
  * Per-request facts for logs, metrics and the in-flight budget (request.weightinit), set once the
@@ -54,6 +55,10 @@ export async function tensorRoutes(app: FastifyInstance, opts: TensorRoutesOptio
   const limits: GenerationLimits = { chunkBytes: config.chunkBytes, windowChunks: config.windowChunks, mainThreadMaxBytes: config.mainThreadMaxBytes };
   const plans = new PlanCache(config);
   app.setValidatorCompiler(typeboxValidator);
+  // Stored (pretrained) tensors run on the main thread, chunk by chunk: workers have no store index.
+  const mainThread = { pool: mainThreadRunner(), limits: mainThreadLimits(limits) };
+  app.addHook('onClose', async () => { await mainThread.pool.close(); });
+  const engineFor = (plan: TensorPlan) => (needsMainThread(plan.meta.recipe) ? mainThread : { pool, limits });
 
   app.route({
     method: ['GET', 'HEAD'],
@@ -143,6 +148,7 @@ export async function tensorRoutes(app: FastifyInstance, opts: TensorRoutesOptio
     if (request.method === 'HEAD') { checkRecipe(plan.job); return reply.headers(headers.body).send(); } // json/stats lengths are only known after generating
     let signal: AbortSignal | undefined;
     const gone = () => (signal ??= clientGone(reply)); // an AbortController only where something can wait
+    const { pool, limits } = engineFor(plan);
     const { theory, job } = await prepareJob(pool, plan.job, limits, gone);
     reply.headers(headers.body);
     if (plan.framing) {
@@ -157,12 +163,14 @@ export async function tensorRoutes(app: FastifyInstance, opts: TensorRoutesOptio
   }
 
   async function jsonOrStats(plan: TensorPlan, job: TensorJob, theory: Theory, signal: AbortSignal): Promise<string> {
+    const { pool, limits } = engineFor(plan);
     if (plan.format === 'json') return jsonBody(plan.meta, await collectBytes(pool, job, limits, signal));
     return statsBody(plan.meta, await tensorStats(pool, job, limits, signal), theory);
   }
 
   async function digest(request: FastifyRequest, reply: FastifyReply, plan: TensorPlan) {
     const signal = clientGone(reply);
+    const { pool, limits } = engineFor(plan);
     const { theory, job } = await prepareJob(pool, plan.job, limits, signal);
     const hash = createHash('sha256');
     let bytes = 0;
