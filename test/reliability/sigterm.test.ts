@@ -2,6 +2,11 @@
  * SIGTERM during heavy load, on the real process (`node bin/weightinit.js serve`): in-flight large
  * streams finish with the right bytes, new connections are refused, a client that cannot finish
  * within WEIGHTINIT_SHUTDOWN_GRACE_MS is cut at the grace period, and the process exits 0 in time.
+ *
+ * Sized to hold under a loaded machine (the full suite runs test files in parallel on 2 cores): the
+ * streams are 16 MiB and the grace 8 s, so draining needs ~12 MiB/s; each streaming client holds its
+ * reading from its first bytes until the signal is sent, so every stream is provably mid-body at
+ * SIGTERM however fast the machine is (it is then backpressured at window + socket buffers).
  */
 import t from 'tap';
 import http from 'node:http';
@@ -9,9 +14,10 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
-const GRACE_MS = 3000;
+const GRACE_MS = 8000;
 const bin = fileURLToPath(new URL('../../bin/weightinit.js', import.meta.url));
-const BIG = '/v1/tensors?scheme=normal&shape=4096,4096&seed=11'; // 64 MiB
+const BIG = '/v1/tensors?scheme=normal&shape=4096,1024&seed=11'; // 16 MiB
+const STUCK = '/v1/tensors?scheme=normal&shape=4096,4096&seed=12'; // 64 MiB: far beyond loopback socket buffers
 
 t.test('SIGTERM under load drains in-flight streams and exits 0 within the grace period', async (t) => {
   const child = spawn(process.execPath, [bin, 'serve'], {
@@ -41,19 +47,26 @@ t.test('SIGTERM under load drains in-flight streams and exits 0 within the grace
   });
   const digest = JSON.parse((await get(BIG.replace('/v1/tensors?', '/v1/tensors/digest?'))).body.toString()) as { sha256: string; bytes: number };
 
-  // Heavy load: 6 full-speed 64 MiB streams, one client that never reads, small requests in a loop.
+  // Heavy load: 6 large streams (held from their first bytes until the signal, then read at full
+  // speed), one client that never reads, small requests in a loop.
   let firstBytes = 0;
-  const streams = Array.from({ length: 6 }, () => new Promise<{ status: number; sha256: string; bytes: number }>((resolve, reject) => {
+  const held: http.IncomingMessage[] = [];
+  const bytesAtSignal: number[] = [];
+  let signalled = false;
+  const streams = Array.from({ length: 6 }, (_, i) => new Promise<{ status: number; sha256: string; bytes: number }>((resolve, reject) => {
     http.get({ host: '127.0.0.1', port, path: BIG, agent }, (res) => {
       const h = createHash('sha256');
       let bytes = 0;
-      res.on('data', (d: Buffer) => { if (bytes === 0) firstBytes++; h.update(d); bytes += d.length; });
+      res.on('data', (d: Buffer) => {
+        if (bytes === 0) { firstBytes++; if (!signalled) { res.pause(); held.push(res); } }
+        h.update(d); bytes += d.length; bytesAtSignal[i] = signalled ? bytesAtSignal[i]! : bytes;
+      });
       res.on('close', () => resolve({ status: res.statusCode ?? 0, sha256: h.digest('hex'), bytes }));
     }).on('error', reject);
   }));
   // A client that does not read until the server has exited: it cannot finish within the grace period.
   let stuckRes: http.IncomingMessage | undefined;
-  const stuckReq = http.get({ host: '127.0.0.1', port, path: BIG.replace('seed=11', 'seed=12'), agent }, (r) => { stuckRes = r; r.pause(); });
+  const stuckReq = http.get({ host: '127.0.0.1', port, path: STUCK, agent }, (r) => { stuckRes = r; r.pause(); });
   stuckReq.on('error', () => { /* the cut may show as a reset */ });
   const stuck = (async () => {
     await exited;
@@ -79,15 +92,21 @@ t.test('SIGTERM under load drains in-flight streams and exits 0 within the grace
   t.ok(started, 'all six streams are flowing before the signal');
   const termAt = performance.now();
   child.kill('SIGTERM');
+  signalled = true;
   await new Promise((r) => setTimeout(r, 200));
   const refusedNew = await get('/livez').then((r) => `status ${r.status}`, (e: NodeJS.ErrnoException) => e.code ?? 'error');
+  for (const r of held) r.resume(); // now drain at full speed, during the grace period
   const results = await Promise.all(streams);
+  const drainedMs = Math.round(performance.now() - termAt);
   const exit = await exited;
   loading = false;
   await small;
   const stuckResult = await stuck;
   const exitMs = Math.round(exit.at - termAt);
-  t.comment(`SIGTERM drain: 6 x 64 MiB streams ${results.map((r) => r.status).join(',')}; exit code ${exit.code} ${exitMs} ms after SIGTERM (grace ${GRACE_MS} ms); new connection after the signal: ${refusedNew}; small requests ${smallOk} ok / ${smallRefused} refused / ${smallOther} other`);
+  t.comment(`SIGTERM drain: 6 x 16 MiB streams ${results.map((r) => r.status).join(',')}, all complete ${drainedMs} ms after SIGTERM; exit code ${exit.code} ${exitMs} ms after SIGTERM (grace ${GRACE_MS} ms); new connection after the signal: ${refusedNew}; small requests ${smallOk} ok / ${smallRefused} refused / ${smallOther} other`);
+  t.ok(bytesAtSignal.every((b) => b > 0 && b < digest.bytes) && bytesAtSignal.length === 6,
+    `every stream was mid-body at SIGTERM (${bytesAtSignal.map((b) => `${(b / 2 ** 20).toFixed(1)} MiB`).join(', ')} of ${(digest.bytes / 2 ** 20).toFixed(0)})`);
+  t.ok(drainedMs < GRACE_MS, `the in-flight streams completed within the grace period (${drainedMs} ms)`);
   for (const r of results) {
     t.equal(r.status, 200);
     t.equal(r.bytes, digest.bytes, 'complete body');
@@ -96,6 +115,8 @@ t.test('SIGTERM under load drains in-flight streams and exits 0 within the grace
   t.ok(/ECONNREFUSED|ECONNRESET|status 503/.test(refusedNew), `a new connection after SIGTERM is refused (${refusedNew})`);
   t.ok(stuckResult.cut, 'the client that never reads is cut at the grace period');
   t.equal(exit.code, 0, 'exit code 0');
+  // The non-reading client holds the shutdown until the grace is over, not longer.
+  t.ok(exitMs >= GRACE_MS - 250, `waited for the grace period before cutting (${exitMs} ms)`);
   t.ok(exitMs < GRACE_MS + 3000, `exited ${exitMs} ms after SIGTERM (grace ${GRACE_MS} ms + 3 s margin)`);
   t.equal(smallOther, 0, 'no small request got anything but 200, 503 or a refused connection');
   t.match(out, /shutdown complete/, 'logged the shutdown');
