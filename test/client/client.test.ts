@@ -60,6 +60,19 @@ if ('skip' in server) {
     t.ok(Array.from(e4v).every((v, i) => Math.abs(v - f32[i]!) <= Math.abs(f32[i]!) / 16 + 2 ** -9), 'e4m3 values within half an ulp (3 mantissa bits)');
   });
 
+  await t.test('multiplier, a scheme\'s own scale and spectral_norm: same bytes as the GET form', async (t) => {
+    const r = await getTensor({ scheme: 'variance_scaling', shape: [32, 48], seed: 3, params: { scale: 2, mode: 'fan_avg', distribution: 'uniform' }, multiplier: 0.5 }, { baseUrl });
+    const get = await rawGet(t, 'scheme=variance_scaling&shape=32,48&seed=3&scale=2&mode=fan_avg&distribution=uniform&multiplier=0.5');
+    t.same(new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength), get);
+    // U(+-sqrt(3 var)), var = scale / ((fan_in + fan_out) / 2) = 2 / 40, then halved.
+    const bound = 0.5 * Math.sqrt(3 * 2 / 40);
+    let hi = 0;
+    for (const v of r.data as Float32Array) hi = Math.max(hi, Math.abs(v));
+    t.ok(hi <= bound && hi > 0.95 * bound, `max |w| ${hi} within and near ${bound}`);
+    const sn = await getTensor({ scheme: 'normal', shape: [16, 8], seed: 2, spectral_norm: true }, { baseUrl });
+    t.same(new Uint8Array(sn.data.buffer, sn.data.byteOffset, sn.data.byteLength), await rawGet(t, 'scheme=normal&shape=16,8&seed=2&spectral_norm=true'));
+  });
+
   await t.test('big seeds as bigint or string give the same tensor', async (t) => {
     const big = 2n ** 64n - 1n;
     const a = await getTensor({ scheme: 'normal', shape: [5], seed: big }, { baseUrl });
