@@ -53,8 +53,8 @@ export const TensorQuery = Type.Object({
   format: Type.Optional(StringEnum(FORMATS, { description: descriptions.format })),
   fan_in: Type.Optional(Type.String({ description: descriptions.fan_in })),
   fan_out: Type.Optional(Type.String({ description: descriptions.fan_out })),
-  multiplier: Type.Optional(Type.String({ description: descriptions.multiplier, examples: ['0.5'] })),
-  spectral_norm: Type.Optional(Type.String({ pattern: '^(true|false|converged|exact|[0-9]{1,4})$', 'x-rule': SPECTRAL_NORM_RULE, description: descriptions.spectral_norm, examples: ['true'] })),
+  multiplier: Type.Optional(Type.String({ description: descriptions.multiplier })),
+  spectral_norm: Type.Optional(Type.String({ pattern: '^(true|false|converged|exact|[0-9]{1,4})$', 'x-rule': SPECTRAL_NORM_RULE, description: descriptions.spectral_norm })),
 }, { additionalProperties: Type.String({ 'x-rule': 'must be given once (a scheme parameter as a string)' }) });
 export type TensorQuery = Static<typeof TensorQuery>;
 
