@@ -18,11 +18,9 @@ export function generateFlat(field: Field, dtype: DType, start: number, end: num
   const at = out.byteOffset + offset;
   // Storage dtype = sampling precision on a little-endian host: fill the output in place (no copy).
   if (IS_LE && at % width === 0 && ((dtype === 'float32' && field.precision === 'f32') || (dtype === 'float64' && field.precision === 'f64'))) {
-    const buf = out.buffer as ArrayBuffer;
-    for (let i = start; i < end; i += SCRATCH_ELEMENTS) {
-      const n = Math.min(SCRATCH_ELEMENTS, end - i), pos = at + (i - start) * width;
-      field.fill(i, n, dtype === 'float32' ? new Float32Array(buf, pos, n) : new Float64Array(buf, pos, n));
-    }
+    // One call for the whole range: the kernels work through it in their own pieces.
+    const buf = out.buffer as ArrayBuffer, n = end - start;
+    field.fill(start, n, dtype === 'float32' ? new Float32Array(buf, at, n) : new Float64Array(buf, at, n));
     return;
   }
   const scratch = field.precision === 'f64' ? scratch64 : scratch32;
