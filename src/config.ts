@@ -55,8 +55,8 @@ export const CONFIG_SPECS: Spec[] = [
   { env: 'WEIGHTINIT_SHUTDOWN_GRACE_MS', key: 'shutdownGraceMs', default: '30000', description: 'time in-flight requests get to finish after SIGTERM', parse: int(0) },
   { env: 'WEIGHTINIT_INFLIGHT_BYTES', key: 'inflightBytes', default: String(512 * 1024 ** 2), description: 'budget of buffered response bytes across requests; over it new requests get 503 + Retry-After', parse: int(1) },
   { env: 'WEIGHTINIT_JSON_MAX_ELEMENTS', key: 'jsonMaxElements', default: '65536', description: 'largest tensor served as format=json', parse: int(0) },
-  { env: 'WEIGHTINIT_CHUNK_BYTES', key: 'chunkBytes', default: String(1024 * 1024), description: 'bytes per generation chunk sent to a worker', parse: int(4096) },
-  { env: 'WEIGHTINIT_WINDOW_CHUNKS', key: 'windowChunks', default: '8', description: 'chunks generated ahead of the socket per request', parse: int(1, 1024) },
+  { env: 'WEIGHTINIT_CHUNK_BYTES', key: 'chunkBytes', default: String(4 * 1024 * 1024), description: 'bytes per generation chunk sent to a worker', parse: int(4096) },
+  { env: 'WEIGHTINIT_WINDOW_CHUNKS', key: 'windowChunks', default: '4', description: 'chunks generated ahead of the socket per request', parse: int(1, 1024) },
   { env: 'WEIGHTINIT_MAIN_THREAD_MAX_BYTES', key: 'mainThreadMaxBytes', default: String(64 * 1024), description: 'tensors up to this size are generated on the main thread (no pool round trip)', parse: int(0) },
   { env: 'WEIGHTINIT_MAX_WHOLE_ELEMENTS', key: 'maxWholeElements', default: String(64 * 1024 * 1024), description: 'largest tensor for whole-tensor schemes (orthogonal, spectral norm, dirichlet, sparse) that are computed at once', parse: int(1) },
   { env: 'WEIGHTINIT_MAX_BODY_BYTES', key: 'maxBodyBytes', default: String(1024 * 1024), description: 'largest request body', parse: int(1) },
@@ -67,7 +67,7 @@ export const CONFIG_SPECS: Spec[] = [
   { env: 'WEIGHTINIT_RATE_LIMIT', key: 'rateLimitPerMinute', default: '0', description: 'requests per minute per client IP (0: off)', parse: int(0) },
   { env: 'WEIGHTINIT_IDLE_TIMEOUT_MS', key: 'idleTimeoutMs', default: '60000', description: 'close a response whose client has not read for this long', parse: int(0) },
   { env: 'WEIGHTINIT_MAX_EVENT_LOOP_DELAY_MS', key: 'maxEventLoopDelayMs', default: '1000', description: 'answer 503 + Retry-After while the event loop lags more than this (0: off)', parse: int(0) },
-  { env: 'WEIGHTINIT_MEMORY_BUDGET_BYTES', key: 'memoryBudgetBytes', default: String(1024 ** 3), description: 'memory the service expects to have; startup checks the host has it', parse: int(0) },
+  { env: 'WEIGHTINIT_MEMORY_BUDGET_BYTES', key: 'memoryBudgetBytes', default: String(1024 ** 3), description: 'memory the service expects to have; startup checks the host has it, and new requests get 503 + Retry-After while the main thread\'s live memory (V8 heap used + buffers) is over 3/4 of it (RSS is not used: it does not shrink back)', parse: int(0) },
   { env: 'WEIGHTINIT_WORKER_HEAP_MB', key: 'workerHeapMb', default: '1024', description: 'JS heap limit of each worker thread (MB); a worker over it is replaced and only its request fails (0: no limit)', parse: int(0) },
 ];
 

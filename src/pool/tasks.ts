@@ -46,6 +46,10 @@ export interface StatsTask extends RangeTask { kind: 'stats'; hist?: { lo: numbe
 
 export interface SelfTestTask { kind: 'selftest' }
 
+/** This worker's memory (process.memoryUsage() seen from its thread: heap and ArrayBuffers are its own, RSS is the process's). */
+export interface MemoryTask { kind: 'memory' }
+export interface WorkerMemory { threadId: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }
+
 /**
  * Compile a recipe in a worker (schemes that compute the whole tensor at compile time must not block
  * the main thread); answers the scheme's theory or the RecipeError as plain data (errors thrown
@@ -56,6 +60,6 @@ export type CompileResult =
   | { ok: true; theory: Theory; whole: boolean }
   | { ok: false; error: { kind: RecipeErrorKind; field: string; rule: string; value?: unknown; extra: Record<string, unknown> } };
 
-export type PoolTask = ChunkTask | StatsTask | SelfTestTask | CompileTask | WholeTask;
+export type PoolTask = ChunkTask | StatsTask | SelfTestTask | CompileTask | WholeTask | MemoryTask;
 
 export interface SelfTestResult { ok: boolean; sha256: string; kernelMode: string; threadId: number; message?: string }

@@ -9,7 +9,7 @@ import { BYTES_PER_ELEMENT } from '../core/dtypes.ts';
 import { kernelMode } from '../core/kernels/index.ts';
 import { compileResult, fillRange, selfTestDigest, statsRange, wholeValues } from './fill.ts';
 import { setMaxWholeElements } from '../core/whole-limits.ts';
-import type { PoolTask, SelfTestResult } from './tasks.ts';
+import type { PoolTask, SelfTestResult, WorkerMemory } from './tasks.ts';
 
 interface WorkerInit { expectedSelfTest?: string; kernelInit?: string; maxWholeElements?: number }
 
@@ -45,6 +45,11 @@ async function init() {
         return wholeValues(task.recipe, task.cancel);
       case 'compile':
         return compileResult(task.recipe);
+      case 'memory': {
+        const m = process.memoryUsage();
+        const r: WorkerMemory = { threadId, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+        return r;
+      }
       case 'selftest': {
         const sha256 = selfTestDigest();
         const r: SelfTestResult = { ok: !data.expectedSelfTest || sha256 === data.expectedSelfTest, sha256, kernelMode: kernelMode(), threadId };

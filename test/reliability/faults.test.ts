@@ -9,7 +9,9 @@ import { createHash } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createPool } from '../../src/pool/index.ts';
+import Fastify from 'fastify';
 import { countingPool, getHeaders, listen, openConnections, resources, waitFor } from './helpers.ts';
+import { overloadPlugin } from '../../src/http/plugins/overload.ts';
 
 const KiB = 1024, MiB = 1024 * 1024;
 
@@ -149,4 +151,26 @@ t.test('a worker that crashes or runs out of heap fails only its request; it is 
   }
   const after = await Promise.all([1, 2, 3, 4, 5, 6].map(expected));
   t.same(after, want, 'replacement workers generate the same bytes');
+});
+
+t.test('live memory over its limit sheds new requests with 503, and serving resumes once it is freed (no latch)', async (t) => {
+  const app = Fastify();
+  const live0 = resources().heapMiB + resources().arrayBuffersMiB; // after a full GC
+  const maxLiveBytes = Math.round((live0 + 96) * MiB);
+  await app.register(overloadPlugin, { config: { inflightBytes: 1 << 30, chunkBytes: MiB, windowChunks: 4, memoryBudgetBytes: 1 << 30 }, maxLiveBytes, maxEventLoopDelayMs: 0, maxHeapUsedBytes: 0, sampleIntervalMs: 5 });
+  app.get('/work', async () => 'done');
+  app.get('/livez', { config: { probe: true } }, async () => 'ok');
+  t.teardown(() => app.close());
+  t.equal((await app.inject('/work')).statusCode, 200, 'served under the limit');
+  let hog: Uint8Array | undefined = new Uint8Array(192 * MiB).fill(1); // live buffers well over the limit
+  await new Promise((r) => setTimeout(r, 50));
+  const shed = await app.inject('/work');
+  t.equal(shed.statusCode, 503, 'shed while live memory is over the limit');
+  t.equal(shed.headers['retry-after'], '2');
+  t.match(shed.json().detail, /live memory \d+ MiB/);
+  t.equal((await app.inject('/livez')).statusCode, 200, 'probes stay open');
+  t.equal(hog.length, 192 * MiB);
+  hog = undefined;
+  resources(); // full GC: the buffer is gone (RSS may well stay where it was)
+  t.ok(await waitFor(async () => (await app.inject('/work')).statusCode === 200, 2000), 'served again once the memory is freed');
 });

@@ -9,7 +9,15 @@
  *    response ends or the client goes away. Routes mark tensor responses by setting
  *    `request.weightinit = { bytes, ... }` before returning the body; a route that wants to refuse
  *    earlier (before compiling a recipe) can call `request.reserveInflight(bytes)` itself.
- * 2. @fastify/under-pressure for event-loop delay and heap/RSS limits, with the same problem body.
+ * 2. Live memory of the main thread: V8 heap used + ArrayBuffer memory (chunk buffers, the pool's
+ *    slot slab, whole-tensor arrays), sampled every sampleIntervalMs; over maxLiveBytes (default 3/4
+ *    of WEIGHTINIT_MEMORY_BUDGET_BYTES) new requests get 503 until it is back under. Live memory
+ *    falls when responses end and the GC runs, so this never latches.
+ * 3. @fastify/under-pressure for event-loop delay and the heap limit, with the same problem body.
+ *    RSS is deliberately not a default trigger: it rarely comes back down once the allocator and the
+ *    slot slab have grown (glibc arenas per thread keep freed pages, touched shared slots stay
+ *    resident), so shedding on it latched: the service once answered 503 to everything for 25 s at a
+ *    steady, harmless RSS. maxRssBytes remains available as an explicit option.
  * Probes (routes with config.probe) are exempt: they must keep answering under load.
  */
 import fp from 'fastify-plugin';
@@ -38,7 +46,9 @@ export interface OverloadOptions {
   maxEventLoopDelayMs?: number;
   /** Heap-used limit in bytes (0: off; default 90% of V8's heap limit). */
   maxHeapUsedBytes?: number;
-  /** RSS limit in bytes (0: off; default WEIGHTINIT_MEMORY_BUDGET_BYTES). */
+  /** Main-thread live memory limit, heap used + ArrayBuffers, in bytes (0: off; default 3/4 of WEIGHTINIT_MEMORY_BUDGET_BYTES). */
+  maxLiveBytes?: number;
+  /** RSS limit in bytes (0, the default: off; see point 3 above for why). */
   maxRssBytes?: number;
   /** Sampling interval of under-pressure in ms. */
   sampleIntervalMs?: number;
@@ -115,11 +125,24 @@ async function overload(app: FastifyInstance, opts: OverloadOptions) {
       `in-flight byte budget exhausted: ${state.used} of ${state.budget} bytes (WEIGHTINIT_INFLIGHT_BYTES) are reserved and this response needs ${held}; retry later`, retryAfter));
   });
 
+  const maxLive = opts.maxLiveBytes ?? Math.floor(config.memoryBudgetBytes * 0.75);
+  if (maxLive > 0) {
+    const liveBytes = () => { const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };
+    let live = liveBytes();
+    const sampler = setInterval(() => { live = liveBytes(); }, opts.sampleIntervalMs ?? 1000);
+    sampler.unref();
+    app.addHook('onClose', async () => { clearInterval(sampler); });
+    app.addHook('onRequest', async (req, reply) => {
+      if (live <= maxLive || (req.routeOptions.config as { probe?: boolean } | undefined)?.probe) return;
+      return reply.overloaded(`server under pressure (live memory ${Math.round(live / 2 ** 20)} MiB of heap and buffers is over ${Math.round(maxLive / 2 ** 20)} MiB, 3/4 of WEIGHTINIT_MEMORY_BUDGET_BYTES); retry later`);
+    });
+  }
+
   const heapLimit = v8.getHeapStatistics().heap_size_limit;
   await app.register(underPressure, {
     maxEventLoopDelay: opts.maxEventLoopDelayMs ?? 1000,
     maxHeapUsedBytes: opts.maxHeapUsedBytes ?? Math.floor(heapLimit * 0.9),
-    maxRssBytes: opts.maxRssBytes ?? config.memoryBudgetBytes,
+    maxRssBytes: opts.maxRssBytes ?? 0,
     sampleInterval: opts.sampleIntervalMs ?? 1000,
     retryAfter,
     pressureHandler: (req, reply, type, value) => {
