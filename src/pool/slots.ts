@@ -18,6 +18,8 @@
  */
 import type { WorkerPool } from './pool.ts';
 
+export const SLOT_MISUSE = 'chunk slot released twice or not from this pool (ignored)';
+
 /** Bytes allocated at once when the slab grows (a whole number of slots, at least one). */
 const SEGMENT_BYTES = 4 * 1024 * 1024;
 
@@ -47,8 +49,10 @@ export class SlotPool {
   }
 
   release(slot: Uint8Array): void {
-    // A second release would hand one slot to two writers; refuse loudly instead of corrupting bytes.
-    if (!this.inUse.delete(slot)) throw new Error('chunk slot released twice or not from this pool');
+    // A second release would put one slot twice on the free list (two writers, corrupted bytes).
+    // Ignored and reported, not thrown: releases run in promise callbacks, where a throw would be an
+    // unhandled rejection taking the whole service down.
+    if (!this.inUse.delete(slot)) { process.emitWarning(SLOT_MISUSE, { code: 'WEIGHTINIT_SLOT' }); return; }
     this.free.push(slot);
   }
 

@@ -14,6 +14,10 @@ import { canonicalize } from '../../src/core/recipe.ts';
 
 const pool = createPool({ workers: 2 });
 t.teardown(() => pool.close());
+// A slot released twice is ignored with a warning (slots.ts): any such warning is a bookkeeping bug.
+const misuse: string[] = [];
+process.on('warning', (w) => { if ((w as { code?: string }).code === 'WEIGHTINIT_SLOT') misuse.push(w.message); });
+t.teardown(() => { if (misuse.length) throw new Error(`slot misuse: ${misuse.join('; ')}`); });
 
 const KiB = 1024;
 const numel = 200_003;
@@ -85,6 +89,8 @@ t.test('concurrent fast, slow and aborted streams share slots: right bytes, ever
   t.ok(slots.peakInUse > windowChunks + 3, `slots were shared by concurrent streams (peak ${slots.peakInUse} in use)`);
   t.ok(slots.peakInUse <= 24 * (windowChunks + 3), `at most window + 3 per stream (peak ${slots.peakInUse})`);
   t.ok(slots.allocatedBytes <= slots.capacityBytes, `slab ${slots.allocatedBytes} B within its cap`);
+  await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+  t.same(misuse, [], 'no slot was released twice');
 });
 
 t.test('a slab too small for every stream: the others fall back to fresh buffers, bytes still right', async (t) => {
