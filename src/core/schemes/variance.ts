@@ -102,6 +102,11 @@ define({
 });
 
 // ---- xavier / glorot ----
+/** compile + theory of a scheme defined by its variance and distribution. */
+const byVariance = (variance: (ctx: SchemeContext) => number, dist: 'uniform' | 'normal') => ({
+  compile: (ctx: SchemeContext) => varianceField(ctx, variance(ctx), dist),
+  theory: (ctx: SchemeContext) => varianceTheory(variance(ctx), dist),
+});
 const xavierVar = (ctx: SchemeContext) => { const f = canonicalFans(ctx); return ctx.params.gain ** 2 * ratio(2, f.fanIn + f.fanOut); };
 define({
   name: 'xavier_uniform', aliases: ['glorot_uniform', 'xavier'], framework: 'weightinit', family: 'variance_scaling',
@@ -109,8 +114,7 @@ define({
   formula: 'U(-b, b), b = gain * sqrt(6 / (fan_in + fan_out))',
   references: ['Glorot & Bengio 2010', 'torch.nn.init.xavier_uniform_'],
   params: { gain: P.gain },
-  compile: (ctx) => varianceField(ctx, xavierVar(ctx), 'uniform'),
-  theory: (ctx) => varianceTheory(xavierVar(ctx), 'uniform'),
+  ...byVariance(xavierVar, 'uniform'),
 });
 define({
   name: 'xavier_normal', aliases: ['glorot_normal'], framework: 'weightinit', family: 'variance_scaling',
@@ -118,8 +122,7 @@ define({
   formula: 'N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))',
   references: ['Glorot & Bengio 2010', 'torch.nn.init.xavier_normal_'],
   params: { gain: P.gain },
-  compile: (ctx) => varianceField(ctx, xavierVar(ctx), 'normal'),
-  theory: (ctx) => varianceTheory(xavierVar(ctx), 'normal'),
+  ...byVariance(xavierVar, 'normal'),
 });
 
 // ---- kaiming / he ----
@@ -138,8 +141,7 @@ define({
   formula: 'U(-b, b), b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a)',
   references: ['He et al. 2015, arXiv:1502.01852', 'torch.nn.init.kaiming_uniform_'],
   params: kaimingParams,
-  compile: (ctx) => varianceField(ctx, kaimingVar(ctx), 'uniform'),
-  theory: (ctx) => varianceTheory(kaimingVar(ctx), 'uniform'),
+  ...byVariance(kaimingVar, 'uniform'),
 });
 define({
   name: 'kaiming_normal', aliases: ['he_normal'], framework: 'weightinit', family: 'variance_scaling',
@@ -147,8 +149,7 @@ define({
   formula: 'N(0, std^2), std = gain / sqrt(fan), gain = calculate_gain(nonlinearity, a)',
   references: ['He et al. 2015, arXiv:1502.01852', 'torch.nn.init.kaiming_normal_'],
   params: kaimingParams,
-  compile: (ctx) => varianceField(ctx, kaimingVar(ctx), 'normal'),
-  theory: (ctx) => varianceTheory(kaimingVar(ctx), 'normal'),
+  ...byVariance(kaimingVar, 'normal'),
 });
 
 // ---- lecun (self-normalizing networks / SELU) ----
@@ -159,8 +160,7 @@ define({
   formula: 'U(-b, b), b = sqrt(3 / fan_in)',
   references: ['LeCun et al. 1998, Efficient BackProp', 'keras.initializers.LecunUniform'],
   params: {},
-  compile: (ctx) => varianceField(ctx, lecunVar(ctx), 'uniform'),
-  theory: (ctx) => varianceTheory(lecunVar(ctx), 'uniform'),
+  ...byVariance(lecunVar, 'uniform'),
 });
 define({
   name: 'lecun_normal', aliases: ['selu_normal'], framework: 'weightinit', family: 'variance_scaling',
@@ -168,8 +168,7 @@ define({
   formula: 'N(0, 1/fan_in)',
   references: ['Klambauer et al. 2017, arXiv:1706.02515', 'LeCun et al. 1998'],
   params: {},
-  compile: (ctx) => varianceField(ctx, lecunVar(ctx), 'normal'),
-  theory: (ctx) => varianceTheory(lecunVar(ctx), 'normal'),
+  ...byVariance(lecunVar, 'normal'),
 });
 
 // ---- Caffe / Caffe2 "xavier" and "msra" (not Glorot / He as the other frameworks mean them) ----
@@ -207,8 +206,7 @@ define({
   formula: 'N(0, 2/fan_out), fan_out = numel / shape[1]',
   references: ['pytorch/pytorch caffe2/operators/filler_op.h@b45d8e55 MSRAFillOp'],
   params: {}, minRank: 2,
-  compile: (ctx) => varianceField(ctx, msraC2Var(ctx), 'normal'),
-  theory: (ctx) => varianceTheory(msraC2Var(ctx), 'normal'),
+  ...byVariance(msraC2Var, 'normal'),
 });
 const msraC2LegacyVar = (ctx: SchemeContext) => ratio(2 / 3, schemeFans(ctx, 'caffe').fanIn);
 define({
@@ -217,6 +215,5 @@ define({
   formula: 'U(-b, b), b = sqrt(2 / fan_in), fan_in = numel / shape[0]',
   references: ['pytorch/pytorch caffe2/operators/filler_op.h@05512d1e MSRAFillOp'],
   params: {}, minRank: 1,
-  compile: (ctx) => varianceField(ctx, msraC2LegacyVar(ctx), 'uniform'),
-  theory: (ctx) => varianceTheory(msraC2LegacyVar(ctx), 'uniform'),
+  ...byVariance(msraC2LegacyVar, 'uniform'),
 });
