@@ -8,23 +8,8 @@ import t from 'tap';
 import { compileRecipe, type RecipeInput } from '../../src/core/recipe.ts';
 import { RecipeError } from '../../src/core/errors.ts';
 import { binomialTwoSidedP, moments } from '../helpers/stats.ts';
+import { prod, throwsField, values } from '../helpers/schemes.ts';
 
-function values(r: RecipeInput): Float64Array {
-  const c = compileRecipe(r);
-  const out = c.recipe.dtype === 'float64' ? new Float64Array(c.numel) : new Float32Array(c.numel);
-  c.field.fill(0, c.numel, out);
-  return Float64Array.from(out);
-}
-const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
-
-function throwsField(t: Tap.Test, r: RecipeInput, field: string, kind?: string) {
-  try { compileRecipe(r); t.fail(`expected RecipeError on ${field}`); } catch (e) {
-    t.ok(e instanceof RecipeError, 'RecipeError');
-    t.equal((e as RecipeError).field, field, `names ${field}`);
-    if (kind) t.equal((e as RecipeError).kind, kind);
-  }
-}
-declare namespace Tap { type Test = any }
 
 t.test('eye and uniform_scaling: gain on the main diagonal, non-square', async (t) => {
   for (const [rows, cols] of [[3, 5], [5, 3], [4, 4]] as const) {

@@ -11,21 +11,8 @@ import { setMaxWholeElements, maxWholeElements } from '../../src/core/whole-limi
 import { gammaFill } from '../../src/core/kernels/gamma.ts';
 import { deriveKey } from '../../src/core/rng/keys.ts';
 import { chiSquare, gammaQ, ksTest, moments } from '../helpers/stats.ts';
+import { prod, throwsField, values } from '../helpers/schemes.ts';
 
-function values(r: RecipeInput): Float64Array {
-  const c = compileRecipe(r);
-  const out = c.recipe.dtype === 'float64' ? new Float64Array(c.numel) : new Float32Array(c.numel);
-  c.field.fill(0, c.numel, out);
-  return Float64Array.from(out);
-}
-const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
-function throwsField(t: any, r: RecipeInput, field: string, kind?: string) {
-  try { compileRecipe(r); t.fail(`expected RecipeError on ${field}`); } catch (e) {
-    t.ok(e instanceof RecipeError, `RecipeError (${(e as Error).message})`);
-    t.equal((e as RecipeError).field, field, `names ${field}`);
-    if (kind) t.equal((e as RecipeError).kind, kind);
-  }
-}
 
 /** Gram matrix of the k vectors vec(j) (each of length len): max |G - gain^2 I| and Frobenius norm. */
 function gramError(k: number, len: number, at: (j: number, r: number) => number, g2 = 1): { max: number; fro: number } {
