@@ -120,5 +120,6 @@ export function run(argv = process.argv.slice(2)): void {
   );
 }
 
-const invokedDirectly = process.argv[1] !== undefined && /[\\/]src[\\/]cli\.ts$/.test(process.argv[1]);
+// cli.js: the prebuilt dist/src/cli.js (scripts/build-dist.mjs) that bin/weightinit.js runs when fresh.
+const invokedDirectly = process.argv[1] !== undefined && /[\\/]src[\\/]cli\.[tj]s$/.test(process.argv[1]);
 if (invokedDirectly) run();
