@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-ALGORITHM_VERSION = 1
+ALGORITHM_VERSION = 2
 ALGORITHM_NAME = f"weightinit-philox4x32-10-v{ALGORITHM_VERSION}"
 
 # Stream ids (independent random fields of one tensor).
@@ -192,16 +192,69 @@ def unit_from_word(w: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # float32 fields
 # ---------------------------------------------------------------------------------------------
+def set_words(key: tuple[int, int], idx: np.ndarray, per_set: int, stream: int = STREAM_MAIN):
+    """Set layout (float32 uniform and normal): element i of set s = i // P is value j = (i % P) // 4 of
+    block 4s + (i % 4). Returns (the 4 words of each element's block, shape (4, n), and j)."""
+    idx = np.asarray(idx, dtype=np.uint64)
+    s = idx // np.uint64(per_set)
+    r = idx - s * np.uint64(per_set)
+    b = s * np.uint64(4) + (r & np.uint64(3))
+    w = np.array(philox4x32_10(b & _MASK32, b >> np.uint64(32), 0, stream, *key), dtype=np.uint32)
+    return w.reshape(4, -1), (r >> np.uint64(2)).astype(np.intp)
+
+
 def uniform_f32(key, idx, low: float, high: float, stream: int = STREAM_MAIN) -> np.ndarray:
+    """Five 24-bit values per block: j < 4: word j >> 8; j = 4: low bytes of words 0, 1, 2."""
     lo, hi = F(low), F(high)
     span = F(hi - lo)
-    v = lo + unit_from_word(words32(key, idx, stream)) * span
+    w, j = set_words(key, idx, 20, stream)
+    low_bytes = (w[0] & np.uint32(0xFF)) | ((w[1] & np.uint32(0xFF)) << np.uint32(8)) | ((w[2] & np.uint32(0xFF)) << np.uint32(16))
+    x = np.where(j < 4, np.choose(np.minimum(j, 3), w) >> np.uint32(8), low_bytes)
+    v = lo + (x.astype(np.float32) * TWO_M24) * span
     return np.where(v < hi, v, lo).astype(np.float32)   # rounding may reach `high`: map back to `low`
 
 
+# Cephes sinf/cosf for |x| <= pi/4; one step of the 24-bit angle fraction = f32(pi/2) * 2^-24 (exact).
+SINF_P = [F(c) for c in (-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1)]
+COSF_P = [F(c) for c in (2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2)]
+HALF_PI_STEP = F(float(F(math.pi / 2)) * 2.0 ** -24)
+
+
+def radius_from_word(w: np.ndarray) -> np.ndarray:
+    """sqrt(2 * -logf(u)), u = fround((2w + 1) * 2^-33) in [2^-33, 1]."""
+    u = _f32((np.asarray(w, dtype=np.uint32).astype(np.float64) * 2 + 1) * 2.0 ** -33)
+    return np.sqrt(F(2) * -logf(u)).astype(np.float32)
+
+
+def sin_cos_from_word(w: np.ndarray):
+    """(sin, cos) of the angle (w >> 30) * pi/2 + x, x = ((w << 2) as int32 >> 8) * HALF_PI_STEP."""
+    w = np.asarray(w, dtype=np.uint32)
+    t = ((w << np.uint32(2)).view(np.int32) >> np.int32(8)).astype(np.float32)
+    x = t * HALF_PI_STEP
+    z = x * x
+    ps = SINF_P[0] * z + SINF_P[1]
+    ps = ps * z + SINF_P[2]
+    s = ((ps * z) * x) + x
+    pc = COSF_P[0] * z + COSF_P[1]
+    pc = pc * z + COSF_P[2]
+    c = (((pc * z) * z) - F(0.5) * z) + F(1)
+    swap = ((w >> np.uint32(30)) & np.uint32(1)) != 0
+    sin_neg = (w >> np.uint32(31)) != 0
+    cos_neg = (((w >> np.uint32(31)) ^ (w >> np.uint32(30))) & np.uint32(1)) != 0
+    sv, cv = np.where(swap, c, s), np.where(swap, s, c)
+    return np.where(sin_neg, -sv, sv).astype(np.float32), np.where(cos_neg, -cv, cv).astype(np.float32)
+
+
 def normal_f32(key, idx, mean: float, std: float, stream: int = STREAM_MAIN) -> np.ndarray:
+    """Box-Muller: values j = 0..3 of a block are R(w0) cos A(w1), R(w0) sin A(w1), R(w2) cos A(w3), R(w2) sin A(w3)."""
     m, s = F(mean), F(std)
-    return (m + s * normal_from_word(words32(key, idx, stream))).astype(np.float32)
+    w, j = set_words(key, idx, 16, stream)
+    hi_pair = (j & 2) != 0
+    wr = np.where(hi_pair, w[2], w[0])
+    wa = np.where(hi_pair, w[3], w[1])
+    sin, cos = sin_cos_from_word(wa)
+    z = radius_from_word(wr) * np.where((j & 1) != 0, sin, cos)
+    return (m + s * z).astype(np.float32)
 
 
 # float64 helpers for the truncated normal's per-recipe constants (fdlibm exp, normal CDF).

@@ -150,16 +150,18 @@ function block(key: { k0: number; k1: number }, b: number, s = 0): Uint32Array {
   return out;
 }
 
-t.test('counter layout: f32 element i = word i%4 of block i/4; f64 element i = words 2(i%2), 2(i%2)+1 of block i/2', async (t) => {
+t.test('counter layout: f32 uniform in the set layout (element 20S + 4j + l = value j of block 4S + l); f64 element i = words 2(i%2), 2(i%2)+1 of block i/2', async (t) => {
   const key = deriveKey(987654321987654321n, 'layout');
   const low = -1.5, high = 2.25;
-  const idxs = [0, 1, 2, 3, 4, 5, 4095, 2 ** 32 - 1, 2 ** 32, 4 * 2 ** 32 + 3, 2 ** 34 + 1, 2 ** 40 + 7, 2 ** 52 - 1];
+  const idxs = [0, 1, 2, 3, 4, 5, 16, 17, 18, 19, 20, 4095, 2 ** 32 - 1, 2 ** 32, 4 * 2 ** 32 + 3, 5 * 2 ** 32 - 1, 5 * 2 ** 32,
+    2 ** 34 + 1, 2 ** 40 + 7, 2 ** 52 - 1];
   const k = kernels();
   for (const i of idxs) {
     const u32 = new Float32Array(1), u64 = new Float64Array(1);
     k.uniformF32(key, 0, i, 1, low, high, u32);
-    const w = block(key, Math.floor(i / 4))[i % 4]!;
-    const unit = (w >>> 8) * 2 ** -24;
+    const S = Math.floor(i / 20), r = i - 20 * S, j = Math.floor(r / 4), w = block(key, 4 * S + (r % 4));
+    const bits = j < 4 ? w[j]! >>> 8 : (w[0]! & 255) + (w[1]! & 255) * 2 ** 8 + (w[2]! & 255) * 2 ** 16;
+    const unit = bits * 2 ** -24;
     let e32 = f(f(low) + f(unit * f(f(high) - f(low))));
     if (!(e32 < f(high))) e32 = f(low);
     t.equal(u32[0], e32, `uniform f32 element ${i}`);
@@ -171,7 +173,7 @@ t.test('counter layout: f32 element i = word i%4 of block i/4; f64 element i = w
   }
   // the stream id is counter word 3
   const s3 = new Float32Array(1);
-  k.uniformF32(key, 3, 10, 1, 0, 1, s3);
+  k.uniformF32(key, 3, 10, 1, 0, 1, s3); // element 10 = value 2 of block 2
   t.equal(s3[0], (block(key, 2, 3)[2]! >>> 8) * 2 ** -24, 'stream 3 uses counter word 3 = 3');
 });
 

@@ -72,6 +72,14 @@ const INTERVALS: [number, number][] = [[-2, 2], [5, 6], [-1e30, 2], [0, 0.001], 
 t.test('edges: every kernel, unaligned/high starts, small counts', async (t) => {
   const key = randKey();
   let ok = true, cases = 0;
+  // float32 uniform: 5 elements per block, so its 2^32-block carry is at element 5 * 2^32.
+  for (const start of edgeStarts(5)) {
+    for (const count of COUNTS) {
+      if (start + count > 2 ** 53) continue;
+      ok = same(t, 'uniformF32', false, u32(-2, 3), key, 0, start, count) && ok;
+      cases += 1;
+    }
+  }
   for (const start of edgeStarts(4)) {
     for (const count of COUNTS) {
       if (start + count > 2 ** 53) continue;
@@ -138,18 +146,55 @@ t.test('uniform whose rounding reaches high maps to low in both paths', async (t
   t.ok(out.every((v) => v >= lo && v < Math.fround(hi)), 'all in [low, high)');
 });
 
+/** The 16 words of set s (blocks 4s..4s+3) of a stream, block l's words at 4l..4l+3. */
+function setWords(key: { k0: number; k1: number }, stream: number, s: number): Uint32Array {
+  const w = new Uint32Array(16);
+  for (let l = 0; l < 4; l++) {
+    const b = 4 * s + l;
+    philox4x32(b % 2 ** 32, Math.floor(b / 2 ** 32), 0, stream, key.k0, key.k1, w, 4 * l);
+  }
+  return w;
+}
+
 t.test('SIMD uniformF32 equals its definition on Philox words (independent of scalar.ts)', async (t) => {
-  const key = { k0: 0xdeadbeef, k1: 0x01234567 }, stream = 5, start = 4 * 2 ** 32 - 6, n = 24;
+  // Set layout, 20 elements per set of 4 blocks: element 20s + 4j + l is value j of block 4s + l, value
+  // j < 4 = word j >>> 8, value 4 = low bytes of words 0, 1, 2; times 2^-24 (exact for [0, 1)).
+  const key = { k0: 0xdeadbeef, k1: 0x01234567 }, stream = 5, start = 5 * 2 ** 32 - 46, n = 92;
   const out = new Float32Array(n);
   simd.uniformF32(key, stream, start, n, 0, 1, out);
-  const words = new Uint32Array(4);
   let bad = 0;
-  for (let j = 0; j < n; j++) {
-    const i = start + j, blk = Math.floor(i / 4);
-    philox4x32(blk % 2 ** 32, Math.floor(blk / 2 ** 32), 0, stream, key.k0, key.k1, words);
-    if (out[j] !== (words[i % 4]! >>> 8) / 2 ** 24) bad++;
+  for (let o = 0; o < n; o++) {
+    const i = start + o, s = Math.floor(i / 20), r = i - 20 * s, j = r >> 2, l = r & 3;
+    const w = setWords(key, stream, s);
+    const x = j < 4 ? w[4 * l + j]! >>> 8 : (w[4 * l]! & 255) + (w[4 * l + 1]! & 255) * 256 + (w[4 * l + 2]! & 255) * 65536;
+    if (out[o] !== x / 2 ** 24) bad++;
   }
-  t.equal(bad, 0, 'element i = (word (i mod 4) of block floor(i/4)) >>> 8 times 2^-24, across the 2^32-block carry');
+  t.equal(bad, 0, 'element = its 24-bit value times 2^-24, across the 2^32-block carry');
+});
+
+t.test('SIMD normalF32 is Box-Muller on its Philox words (float64 reference, independent of scalar.ts)', async (t) => {
+  // Element 16s + 4j + l: block 4s + l, words w0..w3; R(w) = sqrt(-2 ln((2w + 1) 2^-33)),
+  // angle(w) = ((w >>> 30) + ((w << 2) >> 8) 2^-24) pi/2; j = 0..3: R(w0)cos, R(w0)sin, R(w2)cos, R(w2)sin.
+  const key = { k0: 0x0badf00d, k1: 0x76543210 }, stream = 3, start = 4 * 2 ** 32 - 4096, n = 8192;
+  const out = new Float32Array(n);
+  simd.normalF32(key, stream, start, n, 0, 1, out);
+  let worst = 0, maxAbs = 0;
+  for (let o = 0; o < n; o++) {
+    const i = start + o, s = Math.floor(i / 16), r = i - 16 * s, j = r >> 2, l = r & 3;
+    const w = setWords(key, stream, s);
+    const wr = w[4 * l + (j & 2)]!, wa = w[4 * l + (j & 2) + 1]!;
+    // The definition's two float32 roundings of the inputs, u and x, then float64 math.
+    const R = Math.sqrt(-2 * Math.log(Math.fround((2 * wr + 1) * 2 ** -33)));
+    const x = Math.fround(((wa << 2) >> 8) * Math.fround(Math.PI / 2) * 2 ** -24), q = wa >>> 30;
+    const sin = [Math.sin(x), Math.cos(x), -Math.sin(x), -Math.cos(x)][q]!;
+    const cos = [Math.cos(x), -Math.sin(x), -Math.cos(x), Math.sin(x)][q]!;
+    const z = R * (j & 1 ? sin : cos);
+    worst = Math.max(worst, Math.abs(out[o]! - z) / Math.max(Math.abs(z), 2 ** -20));
+    maxAbs = Math.max(maxAbs, Math.abs(z));
+  }
+  // float32 steps (log, sqrt, sin/cos polynomials, products): a few ulp of 2^-24 relative.
+  t.ok(worst < 5e-7, `max relative error vs float64 Box-Muller ${worst.toExponential(2)} (< 5e-7, ~8 ulp)`);
+  t.ok(maxAbs > 3, 'the sample reaches the tails');
 });
 
 t.test('dispatch: SIMD by default, WEIGHTINIT_FORCE_SCALAR=1 forces scalar', async (t) => {

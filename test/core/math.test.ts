@@ -6,7 +6,7 @@
  * regression fails.
  */
 import t from 'tap';
-import { logf, expf, normalTailQuantile, normalFromWord, unitFromWord, f32bits, bitsf32 } from '../../src/core/math/f32.ts';
+import { logf, expf, normalTailQuantile, normalFromWord, unitFromWord, f32bits, bitsf32, sinCosFromWord, angleOut, radiusFromWord, HALF_PI_STEP } from '../../src/core/math/f32.ts';
 import { log64, exp64, normalCdf64, normalTailQuantile64, normalFromWords64, unitFromWords64 } from '../../src/core/math/f64.ts';
 import { normalCdf, normalCdfExact, normalQuantileUpper } from '../helpers/stats.ts';
 
@@ -167,6 +167,52 @@ t.test('float64 normal quantile (Giles float64): relative error', async (t) => {
   // near q = 0.5 the reference itself (Newton on 0.5 - erfc) loses a few digits to cancellation
   t.ok(worstMain < 5e-14, 'q >= 2^-54: relative error < 5e-14');
   t.ok(worstDeep < 1e-10, 'q in [2^-60, 2^-54): relative error < 1e-10');
+});
+
+t.test('Box-Muller sin/cos (Cephes sinf/cosf): error <= 1 ulp over every third fraction of a quadrant', async (t) => {
+  let ws = 0, wc = 0;
+  for (let k = -(2 ** 23); k < 2 ** 23; k += 3) {
+    sinCosFromWord(((k & 0xffffff) << 6) >>> 0);      // quadrant 0: (sin x, cos x)
+    const x = f(k * HALF_PI_STEP);
+    if (x !== 0) ws = Math.max(ws, Math.abs(angleOut[0]! - Math.sin(x)) / ulp32(Math.sin(x)));
+    wc = Math.max(wc, Math.abs(angleOut[1]! - Math.cos(x)) / ulp32(Math.cos(x)));
+  }
+  t.ok(ws <= 1, `sin: max ${ws.toFixed(3)} ulp`);
+  t.ok(wc <= 1, `cos: max ${wc.toFixed(3)} ulp`);
+  t.equal(HALF_PI_STEP, f(Math.PI / 2) / 2 ** 24, 'HALF_PI_STEP = f32(pi/2) * 2^-24');
+});
+
+t.test('Box-Muller angle: quadrants and the full circle against Math.sin/Math.cos', async (t) => {
+  const next = xorshift(0x5eed1234);
+  let worst = 0;
+  for (let i = 0; i < 200000; i++) {
+    const w = next();
+    sinCosFromWord(w);
+    // angle = (q + t 2^-24) pi/2 with q = w >>> 30 and t = bits 29..6 signed, in float64
+    const angle = ((w >>> 30) + ((w << 2) >> 8) * 2 ** -24) * (Math.PI / 2);
+    worst = Math.max(worst, Math.abs(angleOut[0]! - Math.sin(angle)), Math.abs(angleOut[1]! - Math.cos(angle)));
+  }
+  // absolute error: float32 rounding (6e-8) plus the f32(pi/2) step (4.4e-8 * |t| 2^-24)
+  t.ok(worst < 2.5e-7, `max |error| ${worst.toExponential(2)} over 200k random words (< 2.5e-7)`);
+  sinCosFromWord(0); t.same([angleOut[0], angleOut[1]], [0, 1], 'w = 0: angle 0');
+  sinCosFromWord(0x40000000); t.same([angleOut[0], angleOut[1]], [1, -0], 'w = 2^30: angle pi/2 (cos = -0: the sign flip of sin 0)');
+  sinCosFromWord(0x80000000); t.same([angleOut[0], angleOut[1]], [-0, -1], 'w = 2^31: angle pi');
+  sinCosFromWord(0xc0000000); t.same([angleOut[0], angleOut[1]], [-1, 0], 'w = 3 * 2^30: angle 3pi/2');
+});
+
+t.test('Box-Muller radius sqrt(-2 ln u): error <= 1.5 ulp, range [0, 6.764]', async (t) => {
+  const next = xorshift(0xabcdef01);
+  let worst = 0;
+  const words = [0, 1, 2, 0xffffffff, 0xfffffffe, 0x80000000, 0x7fffffff];
+  for (let i = 0; i < 300000; i++) { const w = next(); words.push(w, w >>> (w & 31)); }
+  for (const w of words) {
+    const u = f((2 * w + 1) * 2 ** -33), e = Math.sqrt(-2 * Math.log(u));
+    if (e > 0) worst = Math.max(worst, Math.abs(radiusFromWord(w) - e) / ulp32(e));
+  }
+  t.ok(worst <= 1.5, `max ${worst.toFixed(3)} ulp over ${words.length} words (float64 reference on the same u)`);
+  t.equal(radiusFromWord(0), f(Math.sqrt(-2 * Math.log(2 ** -33))), 'w = 0: largest radius sqrt(66 ln 2)');
+  t.ok(Math.abs(radiusFromWord(0) - 6.764) < 1e-3, 'largest radius 6.764 (> 5 sigma)');
+  t.equal(Math.abs(radiusFromWord(0xffffffff)), 0, 'w = 2^32 - 1: u rounds to 1, radius 0');
 });
 
 t.test('word -> value maps', async (t) => {

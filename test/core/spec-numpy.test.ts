@@ -2,7 +2,8 @@
  * docs/determinism.md must be precise enough to reimplement the generator: this test extracts the
  * numpy program of its section 11, runs it with python3 + numpy, and compares the bytes with the
  * TypeScript generator (key derivation, counter layout incl. flat indices beyond 2^32 blocks,
- * float32 uniform/normal with logf and the 3-piece Giles quantile, float64 uniform).
+ * float32 uniform (five values per block) and Box-Muller normal in the set layout, the inverse-CDF
+ * normal with logf and the 3-piece Giles quantile, float64 uniform).
  * Skipped with a message when python3 with numpy is unavailable.
  */
 import t from 'tap';
@@ -33,6 +34,8 @@ const JOBS: Job[] = [
   { seed: '0', name: '', start: 0, n: 20000, kind: 'normal_f32', a: 0, b: 1 },
   { seed: '18446744073709551615', name: 'enc.layers.3.w\u00fc/\u{1F3B2}', start: 2 ** 34 + 3, n: 4099, kind: 'normal_f32', a: 0.5, b: 0.02 },
   { seed: '123456789', name: 'a-name-longer-than-sixteen-bytes', start: 7, n: 20000, kind: 'uniform_f32', a: -0.3, b: 1.7 },
+  { seed: '77', name: 'carry', start: 5 * 2 ** 32 - 37, n: 2001, kind: 'uniform_f32', a: 0, b: 1 },   // across block 2^32
+  { seed: '78', name: 'carry', start: 4 * 2 ** 32 - 61, n: 2001, kind: 'normal_f32', a: 0, b: 1 },
   { seed: '5', name: 'x', start: 2 ** 33 - 5, n: 999, kind: 'uniform_f64', a: -2, b: 3 },
 ];
 

@@ -23,7 +23,7 @@ t.test('raw: bytes, headers, plausible normal(0, 0.5) values', async (t) => {
   t.equal(raw.headers['content-length'], String(64 * 48 * 4));
   t.equal(rawBytes.length, 64 * 48 * 4);
   t.match(raw.headers['weightinit-recipe'], /^[0-9a-f]{32}$/);
-  t.equal(raw.headers['weightinit-algorithm'], 'weightinit-philox4x32-10-v1');
+  t.equal(raw.headers['weightinit-algorithm'], 'weightinit-philox4x32-10-v2');
   t.equal(raw.headers['weightinit-shape'], '64,48');
   t.equal(raw.headers['weightinit-dtype'], 'float32');
   t.ok(String(raw.headers.etag).includes(String(raw.headers['weightinit-recipe'])), 'ETag carries the recipe id');

@@ -19,13 +19,16 @@ def key(seed,name):
     pad=b+b'\0'*((-len(b))%16)
     for j in range(0,len(pad),16):
         w=struct.unpack('<4I',pad[j:j+16]); k=philox(w,k)[:2]
-    return philox([len(b),1,0x494e4957,0],k)[:2]
+    return philox([len(b),2,0x494e4957,0],k)[:2]   # 2 = ALGORITHM_VERSION
 def uni32(seed,name,n,low,high,stream=0):
     k=key(seed,name); f=np.float32
     lo,hi=f(low),f(high); span=f(hi-lo); out=[]
     for i in range(n):
-        b=i//4; w=philox([b&MASK,b>>32,0,stream],k)[i%4]
-        u=f((w>>8)*2.0**-24)
+        # set layout: element 20s + 4j + l = value j of block 4s + l; j < 4: word j >> 8,
+        # j = 4: low bytes of words 0, 1, 2
+        s,r=divmod(i,20); j,l=divmod(r,4); b=4*s+l; w=philox([b&MASK,b>>32,0,stream],k)
+        x=(w[j]>>8) if j<4 else (w[0]&255)|((w[1]&255)<<8)|((w[2]&255)<<16)
+        u=f(x*2.0**-24)
         v=f(lo+f(u*span)); out.append(v if v<hi else lo)
     return np.array(out,dtype='<f4').tobytes()
 def uni64(seed,name,n,low,high,stream=0):

@@ -1,13 +1,16 @@
 /**
  * Scalar reference kernels: the normative definition of every random field (docs/determinism.md).
- * Element i of a float32 field uses word (i mod 4) of Philox block floor(i / 4); element i of a
- * float64 field uses words 2(i mod 2), 2(i mod 2)+1 of block floor(i / 2). Block b of stream s is
- * philox4x32_10(ctr = (lo32(b), hi32(b), 0, s), key).
+ * Block b of stream s is philox4x32_10(ctr = (lo32(b), hi32(b), 0, s), key). Layouts:
+ *  - word layout (truncated normal, Bernoulli, raw words): element i uses word (i mod 4) of block floor(i / 4);
+ *  - set layout (float32 uniform and normal): blocks are taken four at a time (a set); element i of a
+ *    set of P elements is value j = floor((i mod P) / 4) of block 4 floor(i / P) + (i mod 4), so four
+ *    consecutive elements come from four blocks (SIMD lanes) and no transpose is needed;
+ *  - float64: element i uses words 2(i mod 2), 2(i mod 2)+1 of block floor(i / 2).
  * The WebAssembly SIMD kernels (./assembly) must reproduce these bits exactly; tests compare them.
  */
 import { philox4x32 } from '../rng/philox.ts';
 import type { Key } from '../rng/keys.ts';
-import { normalFromWord, normalTailQuantile, unitFromWord } from '../math/f32.ts';
+import { angleOut, normalTailQuantile, radiusFromWord, sinCosFromWord, unitFromWord } from '../math/f32.ts';
 import { normalFromWords64, normalTailQuantile64, unitFromWords64 } from '../math/f64.ts';
 import type { TruncParams } from './trunc.ts';
 
@@ -26,6 +29,28 @@ function words32(key: Key, stream: number, start: number, count: number, visit: 
   }
 }
 
+/**
+ * Set layout: calls visit(o, words, l, j) for each element, o = i - start, with words the 16 words of
+ * its set (block 4s + l at words[4l .. 4l+3]), l = i mod 4 its lane and j = floor((i mod P) / 4) its value index.
+ */
+function sets32(key: Key, stream: number, start: number, count: number, perSet: number,
+  visit: (o: number, words: Uint32Array, l: number, j: number) => void): void {
+  const blk = new Uint32Array(16);
+  let cur = -1;
+  for (let o = 0, i = start; o < count; o++, i++) {
+    const s = Math.floor(i / perSet);
+    if (s !== cur) {
+      for (let l = 0; l < 4; l++) {
+        const b = 4 * s + l;
+        philox4x32(b >>> 0, Math.floor(b / TWO32) >>> 0, 0, stream, key.k0, key.k1, blk, 4 * l);
+      }
+      cur = s;
+    }
+    const r = i - s * perSet;
+    visit(o, blk, r & 3, r >> 2);
+  }
+}
+
 /** Calls visit(i, hi, lo) for each element with its float64-layout word pair. */
 function words64(key: Key, stream: number, start: number, count: number, visit: (j: number, hi: number, lo: number) => void): void {
   const blk = new Uint32Array(4);
@@ -38,11 +63,24 @@ function words64(key: Key, stream: number, start: number, count: number, visit: 
   }
 }
 
+/** Elements per set of the float32 uniform: five 24-bit values per block (120 of its 128 bits). */
+export const UNIFORM_SET = 20;
+/** Elements per set of the float32 normal: two Box-Muller pairs per block. */
+export const NORMAL_SET = 16;
+
+/**
+ * The 24-bit integer of value j (0..4) of a block: j < 4: word j >>> 8; j = 4: the low bytes of
+ * words 0, 1, 2 (bits 0-7, 8-15, 16-23).
+ */
+export function uniformBits(words: Uint32Array, o: number, j: number): number {
+  return j < 4 ? words[o + j]! >>> 8 : (words[o]! & 0xff) | ((words[o + 1]! & 0xff) << 8) | ((words[o + 2]! & 0xff) << 16);
+}
+
 export function uniformF32(key: Key, stream: number, start: number, count: number, low: number, high: number, out: Float32Array): void {
   const lo = f(low), hi = f(high), span = f(hi - lo);
-  words32(key, stream, start, count, (j, w) => {
-    const v = f(lo + f(unitFromWord(w) * span));
-    out[j] = v < hi ? v : lo; // rounding may reach `high`: map it back to `low` (keeps [low, high))
+  sets32(key, stream, start, count, UNIFORM_SET, (o, words, l, j) => {
+    const v = f(lo + f(uniformBits(words, 4 * l, j) * 5.9604644775390625e-8 * span));
+    out[o] = v < hi ? v : lo; // rounding may reach `high`: map it back to `low` (keeps [low, high))
   });
 }
 
@@ -54,9 +92,18 @@ export function uniformF64(key: Key, stream: number, start: number, count: numbe
   });
 }
 
+/**
+ * Box-Muller: value j of a block with words w0..w3 is R(w0) cos A(w1), R(w0) sin A(w1), R(w2) cos A(w3),
+ * R(w2) sin A(w3) for j = 0..3 (R = radiusFromWord, A = the angle of sinCosFromWord).
+ */
 export function normalF32(key: Key, stream: number, start: number, count: number, mean: number, std: number, out: Float32Array): void {
   const m = f(mean), s = f(std);
-  words32(key, stream, start, count, (j, w) => { out[j] = f(m + f(s * normalFromWord(w))); });
+  sets32(key, stream, start, count, NORMAL_SET, (o, words, l, j) => {
+    const w = 4 * l + (j & 2);
+    sinCosFromWord(words[w + 1]!);
+    const z = f(radiusFromWord(words[w]!) * angleOut[j & 1 ? 0 : 1]!);
+    out[o] = f(m + f(s * z));
+  });
 }
 
 export function normalF64(key: Key, stream: number, start: number, count: number, mean: number, std: number, out: Float64Array): void {

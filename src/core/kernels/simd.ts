@@ -1,8 +1,8 @@
 /**
  * Loader of the WebAssembly SIMD kernels (./assembly, built by `npm run build:wasm` into ./wasm).
  * Compiled synchronously at import so worker threads get it with no await. The wasm fills a fixed
- * 64 KiB scratch buffer in its own memory with whole groups of Philox blocks; this file maps any
- * (start, count) onto those groups and copies the wanted elements into the caller's array.
+ * 64 KiB scratch buffer in its own memory with whole groups of 8 Philox blocks (two sets of 4); this
+ * file maps any (start, count) onto those groups and copies the wanted elements into the caller's array.
  */
 import { readFileSync } from 'node:fs';
 import type { Key } from '../rng/keys.ts';
@@ -19,7 +19,7 @@ export function simdSupported(): boolean {
 
 interface Exports {
   memory: WebAssembly.Memory;
-  PIECE_GROUPS: WebAssembly.Global;
+  BUFFER_BYTES: WebAssembly.Global;
   GROUP_BLOCKS: WebAssembly.Global;
   bufferPtr(): number;
   setKey(k0: number, k1: number): void;
@@ -38,28 +38,32 @@ const TWO32 = 4294967296;
 function load(): Kernels {
   const bytes = readFileSync(new URL('./wasm/kernels.wasm', import.meta.url));
   const wasm = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
-  const groupsPerPiece = wasm.PIECE_GROUPS.value as number, blocksPerGroup = wasm.GROUP_BLOCKS.value as number;
+  const bufferBytes = wasm.BUFFER_BYTES.value as number, blocksPerGroup = wasm.GROUP_BLOCKS.value as number;
   const base = wasm.bufferPtr();
   // The memory has a fixed size (no growth), so these views stay valid.
-  const mem32 = new Float32Array(wasm.memory.buffer, base, groupsPerPiece * blocksPerGroup * 4);
-  const mem64 = new Float64Array(wasm.memory.buffer, base, groupsPerPiece * blocksPerGroup * 2);
+  const mem32 = new Float32Array(wasm.memory.buffer, base, bufferBytes / 4);
+  const mem64 = new Float64Array(wasm.memory.buffer, base, bufferBytes / 8);
+  const setsPerGroup = blocksPerGroup / 4;
 
   /**
-   * Runs `fill(bLo, bHi, groups)` piece by piece over elements [start, start+count) with `perBlock`
-   * elements per Philox block, copying each piece's wanted elements to out.
+   * Runs `fill(bLo, bHi, groups)` piece by piece over elements [start, start+count), for a layout of
+   * `perSet` elements per set of 4 Philox blocks (groups start on a set), copying each piece's wanted
+   * elements to out.
    */
-  function pieces<A extends Float32Array | Float64Array>(key: Key, start: number, count: number, perBlock: number,
+  function pieces<A extends Float32Array | Float64Array>(key: Key, start: number, count: number, perSet: number,
     mem: A, out: A, fill: (bLo: number, bHi: number, groups: number) => void): void {
     if (count <= 0) return;
     wasm.setKey(key.k0, key.k1);
-    const perGroup = perBlock * blocksPerGroup, perPiece = groupsPerPiece * perGroup;
+    const perGroup = perSet * setsPerGroup;
+    const perPiece = Math.floor(bufferBytes / (perGroup * mem.BYTES_PER_ELEMENT)) * perGroup;
     for (let done = 0; done < count;) {
       const i = start + done;
-      const block = Math.floor(i / perBlock);
-      const skip = i - block * perBlock; // elements before i in its block
+      const set = Math.floor(i / perSet);
+      const skip = i - set * perSet; // elements before i in its set
       const n = Math.min(count - done, perPiece - skip);
+      const block = set * 4;
       fill(block >>> 0, Math.floor(block / TWO32), Math.ceil((skip + n) / perGroup));
-      out.set(mem.subarray(skip, skip + n), done);
+      out.set(skip === 0 && n === mem.length ? mem : mem.subarray(skip, skip + n), done);
       done += n;
     }
   }
@@ -68,23 +72,23 @@ function load(): Kernels {
   return {
     uniformF32(key, stream, start, count, low, high, out) {
       const lo = f(low), hi = f(high);
-      pieces(key, start, count, 4, mem32, out, (bl, bh, g) => wasm.uniformF32(bl, bh, stream, g, lo, hi));
+      pieces(key, start, count, 20, mem32, out, (bl, bh, g) => wasm.uniformF32(bl, bh, stream, g, lo, hi));
     },
     normalF32(key, stream, start, count, mean, std, out) {
-      pieces(key, start, count, 4, mem32, out, (bl, bh, g) => wasm.normalF32(bl, bh, stream, g, mean, std));
+      pieces(key, start, count, 16, mem32, out, (bl, bh, g) => wasm.normalF32(bl, bh, stream, g, mean, std));
     },
     truncNormalF32(key, stream, start, count, t: TruncParams, out) {
-      pieces(key, start, count, 4, mem32, out, (bl, bh, g) =>
+      pieces(key, start, count, 16, mem32, out, (bl, bh, g) =>
         wasm.truncNormalF32(bl, bh, stream, g, t.pa, t.pb, t.lo, t.hi, t.sign, t.mean, t.std, t.a, t.b));
     },
     uniformF64(key, stream, start, count, low, high, out) {
-      pieces(key, start, count, 2, mem64, out, (bl, bh, g) => wasm.uniformF64(bl, bh, stream, g, low, high));
+      pieces(key, start, count, 8, mem64, out, (bl, bh, g) => wasm.uniformF64(bl, bh, stream, g, low, high));
     },
     normalF64(key, stream, start, count, mean, std, out) {
-      pieces(key, start, count, 2, mem64, out, (bl, bh, g) => wasm.normalF64(bl, bh, stream, g, mean, std));
+      pieces(key, start, count, 8, mem64, out, (bl, bh, g) => wasm.normalF64(bl, bh, stream, g, mean, std));
     },
     truncNormalF64(key, stream, start, count, t: TruncParams, out) {
-      pieces(key, start, count, 2, mem64, out, (bl, bh, g) =>
+      pieces(key, start, count, 8, mem64, out, (bl, bh, g) =>
         wasm.truncNormalF64(bl, bh, stream, g, t.pa, t.pb, t.lo, t.hi, t.sign, t.mean, t.std, t.a, t.b));
     },
   };

@@ -113,3 +113,45 @@ export function normalFromWord(w: number): number {
 export function unitFromWord(w: number): number {
   return (w >>> 8) * 5.9604644775390625e-8;
 }
+
+// ---- Box-Muller (float32 normal, algorithm version 2) ----
+
+// Cephes sinf/cosf coefficients for |x| <= pi/4, highest degree first.
+export const SINF_P = [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1].map(f);
+export const COSF_P = [2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2].map(f);
+/** f32(pi/2) * 2^-24 (exact): one step of the 24-bit angle fraction, in radians. */
+export const HALF_PI_STEP = f(Math.PI / 2) * 2 ** -24;
+
+/**
+ * Box-Muller radius sqrt(-2 log u) from one uint32 word, u = f32((2w + 1) * 2^-33) in [2^-33, 1]
+ * (u = 1 when 2w + 1 rounds up to 2^33; then the radius is 0). Largest radius: sqrt(66 ln 2) = 6.76.
+ */
+export function radiusFromWord(w: number): number {
+  const u = f(((w >>> 0) * 2 + 1) * 1.1641532182693481e-10);
+  return f(Math.sqrt(f(2 * -logf(u))));
+}
+
+/**
+ * sin and cos of the angle (q + t * 2^-24) * pi/2 of one uint32 word: q = w >>> 30 (quadrant),
+ * t = bits 29..6 as a signed 24-bit integer, so the angle is uniform on 2^32 points of the circle
+ * and the reduced argument x = t * f32(pi/2) * 2^-24 lies in [-pi/4, pi/4) with no range reduction.
+ * Returns [sin, cos] through angleOut (no allocation on the hot path).
+ */
+export const angleOut = new Float64Array(2);
+export function sinCosFromWord(w: number): void {
+  const x = f(((w << 2) >> 8) * HALF_PI_STEP);
+  const z = f(x * x);
+  let ps = SINF_P[0]!;
+  ps = f(f(ps * z) + SINF_P[1]!);
+  ps = f(f(ps * z) + SINF_P[2]!);
+  const s = f(f(f(ps * z) * x) + x);
+  let pc = COSF_P[0]!;
+  pc = f(f(pc * z) + COSF_P[1]!);
+  pc = f(f(pc * z) + COSF_P[2]!);
+  const c = f(f(f(f(pc * z) * z) - f(0.5 * z)) + 1);
+  // sin(q pi/2 + x), cos(q pi/2 + x): q odd swaps sin and cos; sin < 0 for q in {2, 3}, cos < 0 for q in {1, 2}.
+  const swap = (w >>> 30) & 1, sinNeg = w >>> 31, cosNeg = ((w >>> 31) ^ (w >>> 30)) & 1;
+  const sv = swap ? c : s, cv = swap ? s : c;
+  angleOut[0] = sinNeg ? -sv : sv;
+  angleOut[1] = cosNeg ? -cv : cv;
+}

@@ -11,7 +11,7 @@
 import { philox4x32 } from './philox.ts';
 
 /** Bump on purpose whenever any generated bit changes. */
-export const ALGORITHM_VERSION = 1;
+export const ALGORITHM_VERSION = 2;
 export const ALGORITHM_NAME = `weightinit-philox4x32-10-v${ALGORITHM_VERSION}`;
 
 export interface Key { k0: number; k1: number }

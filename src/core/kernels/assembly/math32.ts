@@ -226,3 +226,91 @@ function withTail(p: v128, q: v128): v128 {
   v128.store(out, f32x4.mul(s, f32x4.mul(p6, f32x4.sub(one, f32x4.mul(two, k(qp + 96))))), 96);
   v128.store(out, f32x4.mul(s, f32x4.mul(p7, f32x4.sub(one, f32x4.mul(two, k(qp + 112))))), 112);
 }
+
+// ---- Box-Muller pieces (float32 normal, algorithm version 2): radiusFromWord, sinCosFromWord of math/f32.ts ----
+
+const SINF_P: usize = memory.data(16 * 3, 16);
+splatF32(SINF_P, memory.data<f32>([-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1]), 3);
+const COSF_P: usize = memory.data(16 * 3, 16);
+splatF32(COSF_P, memory.data<f32>([2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2]), 3);
+const HALF_PI_STEP: usize = memory.data<f32>([9.362675967850009e-8, 9.362675967850009e-8, 9.362675967850009e-8, 9.362675967850009e-8], 16);
+const TWO_M16: usize = memory.data<f32>([1.52587890625e-5, 1.52587890625e-5, 1.52587890625e-5, 1.52587890625e-5], 16);
+const TWO_M33: usize = memory.data<f32>([1.1641532182693481e-10, 1.1641532182693481e-10, 1.1641532182693481e-10, 1.1641532182693481e-10], 16);
+const LOW16: usize = memory.data<u32>([0xffff, 0xffff, 0xffff, 0xffff], 16);
+const SIGN: usize = memory.data<u32>([0x80000000, 0x80000000, 0x80000000, 0x80000000], 16);
+const ONE_I: usize = memory.data<i32>([1, 1, 1, 1], 16);
+
+/** u = f32((2w + 1) * 2^-33) = (w >>> 16) * 2^-16 + (2 (w & 0xffff) + 1) * 2^-33: both terms exact, one rounding. */
+// @ts-ignore: decorator
+@inline function radiusArg(w: v128): v128 {
+  return f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.shr_u(w, 16)), k(TWO_M16)),
+    f32x4.mul(f32x4.convert_i32x4_s(v128.or(i32x4.shl(v128.and(w, k(LOW16)), 1), k(ONE_I))), k(TWO_M33)));
+}
+
+/** logf's reduced argument of u (returned) and its exponent as a float (stored at feOut). */
+// @ts-ignore: decorator
+@inline function logfReduce(u: v128, feOut: usize): v128 {
+  const m = mantissaHalf(u);
+  const small = f32x4.lt(m, k(SQRTHF));
+  v128.store(feOut, f32x4.convert_i32x4_s(i32x4.add(i32x4.sub(i32x4.shr_u(u, 23), k(BIAS)), small)));
+  return f32x4.sub(f32x4.add(m, v128.and(m, small)), k(F1));
+}
+
+const RM_SCRATCH: usize = memory.data(64, 16);
+
+/**
+ * Box-Muller radii sqrt(2 * -logf(u)) (radiusFromWord of math/f32.ts) of the four word vectors at
+ * w0, w1, w2, w3, stored at out .. out+48. Four Horner chains side by side, written out: a loop
+ * would cost V8 a counter, compare and interrupt check per step and serialize the chains.
+ */
+// @ts-ignore: decorator
+@inline export function radiusX4(w0: usize, w1: usize, w2: usize, w3: usize, out: usize): void {
+  const fe = FE_SCRATCH, ms = RM_SCRATCH;
+  const m0 = logfReduce(radiusArg(v128.load(w0)), fe), m1 = logfReduce(radiusArg(v128.load(w1)), fe + 16);
+  const m2 = logfReduce(radiusArg(v128.load(w2)), fe + 32), m3 = logfReduce(radiusArg(v128.load(w3)), fe + 48);
+  v128.store(ms, m0); v128.store(ms, m1, 16); v128.store(ms, m2, 32); v128.store(ms, m3, 48);
+  const L = LOGF_P;
+  let c = k(L + 0x10), y0 = k(L), y1 = y0, y2 = y0, y3 = y0;
+  y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
+  c = k(L + 0x20);
+  y0 = mulAdd(y0, m0, c); y1 = mulAdd(y1, m1, c); y2 = mulAdd(y2, m2, c); y3 = mulAdd(y3, m3, c);
+  c = k(L + 0x30);
+  y0 = mulAdd(y0, k(ms), c); y1 = mulAdd(y1, k(ms + 16), c); y2 = mulAdd(y2, k(ms + 32), c); y3 = mulAdd(y3, k(ms + 48), c);
+  c = k(L + 0x40);
+  y0 = mulAdd(y0, k(ms), c); y1 = mulAdd(y1, k(ms + 16), c); y2 = mulAdd(y2, k(ms + 32), c); y3 = mulAdd(y3, k(ms + 48), c);
+  c = k(L + 0x50);
+  y0 = mulAdd(y0, k(ms), c); y1 = mulAdd(y1, k(ms + 16), c); y2 = mulAdd(y2, k(ms + 32), c); y3 = mulAdd(y3, k(ms + 48), c);
+  c = k(L + 0x60);
+  y0 = mulAdd(y0, k(ms), c); y1 = mulAdd(y1, k(ms + 16), c); y2 = mulAdd(y2, k(ms + 32), c); y3 = mulAdd(y3, k(ms + 48), c);
+  c = k(L + 0x70);
+  y0 = mulAdd(y0, k(ms), c); y1 = mulAdd(y1, k(ms + 16), c); y2 = mulAdd(y2, k(ms + 32), c); y3 = mulAdd(y3, k(ms + 48), c);
+  c = k(L + 0x80);
+  y0 = mulAdd(y0, k(ms), c); y1 = mulAdd(y1, k(ms + 16), c); y2 = mulAdd(y2, k(ms + 32), c); y3 = mulAdd(y3, k(ms + 48), c);
+  const two = k(F2);
+  v128.store(out, f32x4.sqrt(f32x4.mul(two, negLogfFinish(y0, k(ms), k(fe)))));
+  v128.store(out, f32x4.sqrt(f32x4.mul(two, negLogfFinish(y1, k(ms + 16), k(fe + 16)))), 16);
+  v128.store(out, f32x4.sqrt(f32x4.mul(two, negLogfFinish(y2, k(ms + 32), k(fe + 32)))), 32);
+  v128.store(out, f32x4.sqrt(f32x4.mul(two, negLogfFinish(y3, k(ms + 48), k(fe + 48)))), 48);
+}
+
+/**
+ * Stores mean + std * (r * cos A) at out and mean + std * (r * sin A) at out + 16, A the angle of
+ * word w (sinCosFromWord): quadrant from bits 31-30, x = (signed bits 29..6) * f32(pi/2) * 2^-24.
+ */
+// @ts-ignore: decorator
+@inline export function boxMullerPair(r: v128, w: v128, mean: v128, std: v128, out: usize): void {
+  const x = f32x4.mul(f32x4.convert_i32x4_s(i32x4.shr_s(i32x4.shl(w, 2), 8)), k(HALF_PI_STEP));
+  const z = f32x4.mul(x, x);
+  const ps = mulAdd(mulAdd(k(SINF_P), z, k(SINF_P + 16)), z, k(SINF_P + 32));
+  const s = f32x4.add(f32x4.mul(f32x4.mul(ps, z), x), x);
+  const pc = mulAdd(mulAdd(k(COSF_P), z, k(COSF_P + 16)), z, k(COSF_P + 32));
+  const c = f32x4.add(f32x4.sub(f32x4.mul(f32x4.mul(pc, z), z), f32x4.mul(k(F_HALF), z)), k(F1));
+  // Odd quadrant (bit 30) swaps sin and cos; sin is negated by bit 31, cos by bit 31 ^ bit 30.
+  // The swap as xors (s ^ d = c and c ^ d = s where d = (s ^ c) & swap): two ops fewer than two selects.
+  const d = v128.and(v128.xor(s, c), i32x4.shr_s(i32x4.shl(w, 1), 31));
+  const sign = k(SIGN);
+  const sv = v128.xor(v128.xor(s, d), v128.and(w, sign));
+  const cv = v128.xor(v128.xor(c, d), v128.and(v128.xor(w, i32x4.shl(w, 1)), sign));
+  v128.store(out, f32x4.add(mean, f32x4.mul(std, f32x4.mul(r, cv))));
+  v128.store(out, f32x4.add(mean, f32x4.mul(std, f32x4.mul(r, sv))), 16);
+}
