@@ -2,19 +2,20 @@
  * WebAssembly SIMD kernels, bit-identical to src/core/kernels/scalar.ts (the normative definition).
  *
  * Each kernel fills the scratch buffer (bufferPtr()) with `groups` groups of 8 consecutive Philox
- * blocks starting at block index (bLo, bHi) of `stream`, under the key set by setKey(). A group is 32
- * float32 elements or 16 float64 elements (128 bytes either way). The JS loader (../simd.ts) picks the
- * block of the first wanted element, then copies the wanted elements out, so start and count need no
+ * blocks (two sets of 4) starting at block index (bLo, bHi) of `stream` (bLo a multiple of 4), under
+ * the key set by setKey(). A group is 40 float32 uniform elements (160 bytes), or 32 float32 elements
+ * of the other fields, or 16 float64 elements (128 bytes). The JS loader (../simd.ts) picks the set
+ * of the first wanted element, then copies the wanted elements out, so start and count need no
  * alignment. No allocation happens here: the buffer is a fixed region after the static data.
  */
 import { philoxAt, prepareFast } from './philox';
 import { normalTailQuantileX8, radiusX4, boxMullerPair } from './math32';
 import { normalTailQuantile64X4 } from './math64';
-import { k, F1, F_HALF, I_ONE, I_SIGN, D1, D2, D_HALF, L_SIGN } from './consts';
+import { k, F1, F_HALF, I_SIGN, D1, D2, D_HALF, L_SIGN } from './consts';
 
 export { setKey } from './philox';
 
-/** Philox blocks per group (one philoxGroup call): 32 float32 or 16 float64 elements, 128 bytes. */
+/** Philox blocks per group (one philoxAt call). */
 export const GROUP_BLOCKS: i32 = 8;
 /** Size of the scratch buffer: 64 KiB of output per call (stays in L2 while JS copies it out). */
 export const BUFFER_BYTES: i32 = 65536;
