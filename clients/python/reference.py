@@ -88,7 +88,7 @@ def derive_key(seed: int, name: str = "") -> tuple[int, int]:
 
 
 def words32(key: tuple[int, int], idx: np.ndarray, stream: int = STREAM_MAIN) -> np.ndarray:
-    """The uint32 word of each flat element index in the float32 layout: word (i mod 4) of block
+    """The uint32 word of each flat element index in the word layout: word (i mod 4) of block
     floor(i / 4); block b of stream s = philox(ctr = (lo32(b), hi32(b), 0, s), key)."""
     idx = np.asarray(idx, dtype=np.uint64)
     b = idx >> np.uint64(2)

@@ -17,7 +17,7 @@ import type { TruncParams } from './trunc.ts';
 const f = Math.fround;
 const TWO32 = 4294967296;
 
-/** Calls visit(i, word) for each element i in [start, start+count) with its float32-layout word. */
+/** Calls visit(i, word) for each element i in [start, start+count) with its word-layout word. */
 function words32(key: Key, stream: number, start: number, count: number, visit: (j: number, w: number) => void): void {
   const blk = new Uint32Array(4);
   const end = start + count;
@@ -148,13 +148,13 @@ export function truncNormalF64(key: Key, stream: number, start: number, count: n
   });
 }
 
-/** Bernoulli(p): 1 when the element's word < floor(p * 2^32), else 0 (float32 layout). */
+/** Bernoulli(p): 1 when the element's word < floor(p * 2^32), else 0 (word layout). */
 export function bernoulli(key: Key, stream: number, start: number, count: number, p: number, out: Float32Array | Float64Array): void {
   const threshold = Math.floor(p * TWO32);
   words32(key, stream, start, count, (j, w) => { out[j] = w < threshold ? 1 : 0; });
 }
 
-/** Raw uint32 words in the float32 layout (sort keys, integer draws). */
+/** Raw uint32 words in the word layout (sort keys, integer draws). */
 export function rawWords(key: Key, stream: number, start: number, count: number, out: Uint32Array): void {
   words32(key, stream, start, count, (j, w) => { out[j] = w; });
 }
