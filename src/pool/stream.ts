@@ -4,14 +4,14 @@
  * Small bodies (<= mainThreadMaxBytes) are generated at once on the main thread: a pool round trip
  * costs more than the work. Larger ones become an OrderedChunkStream: chunks are generated in
  * parallel on the pool, at most `windowChunks` ahead of what the socket has taken, and pushed in
- * order; `pipe` backpressure stops the pulling, so memory stays about windowChunks x chunkBytes per
+ * order; `pipe` backpressure stops the pulling, so memory stays within maxHeldChunks(windowChunks) x chunkBytes per
  * request whatever the tensor size. Destroying the stream (client gone) cancels every chunk.
  */
 import { Readable } from 'node:stream';
 import type { CanonicalRecipe } from '../core/recipe.ts';
 import type { Slice } from '../core/slice.ts';
 import { BYTES_PER_ELEMENT } from '../core/dtypes.ts';
-import { planChunks, type ChunkPlan } from './plan.ts';
+import { maxHeldChunks, planChunks, type ChunkPlan } from './plan.ts';
 import { compileResult, fillRange, STATS_BLOCK, statsRange } from './fill.ts';
 import { compileCanonical } from '../core/recipe.ts';
 import { numel as numelOf } from '../core/slice.ts';
@@ -82,8 +82,7 @@ interface Recycler {
   destClosed: boolean;
 }
 
-/** Slots a stream may hold beyond its window: pushed chunks not yet flushed (stream buffer, socket). */
-const SPARE_SLOTS = 3;
+
 
 /** A submitted chunk: the pool task (true/false when filling a slot, an ArrayBuffer/null otherwise). */
 interface Pending { run: Promise<ArrayBuffer | boolean | null>; slot?: Uint8Array; bytes: number }
@@ -121,14 +120,14 @@ export class OrderedChunkStream extends Readable {
    * A slot goes back to the pool when every byte up to its end has left both this stream's buffer
    * and dest's (dest.writableLength counts bytes not yet handed to the kernel), when dest closes, or,
    * for a chunk never pushed, when its task has settled (pool.run settles an `into` task only once
-   * the worker has let go). A stream holds at most windowChunks + SPARE_SLOTS slots; when it may not
+   * the worker has let go). A stream holds at most maxHeldChunks(windowChunks) slots; when it may not
    * take one or the pool has none free, a chunk gets a fresh buffer as before. Must be called before
    * the first read; a consumer that keeps chunks (collecting them, hashing later) must not use this.
    */
   recycleInto(dest: FlushGauge): this {
     if (this.started || this.plan.count < 2 || this.recycler) return this;
     const slots = slotPool(this.pool, this.limits.chunkBytes, this.limits.recycleBytes ?? DEFAULT_RECYCLE_BYTES);
-    const r: Recycler = { slots, held: [], owned: 0, max: Math.min(this.plan.count, this.limits.windowChunks + SPARE_SLOTS), dest, destClosed: false };
+    const r: Recycler = { slots, held: [], owned: 0, max: Math.min(this.plan.count, maxHeldChunks(this.limits.windowChunks)), dest, destClosed: false };
     this.recycler = r;
     dest.once('close', () => {
       r.destClosed = true;

@@ -99,8 +99,8 @@ t.test('slow reader (1 KiB/s): memory bounded by the window, closed after WEIGHT
 });
 
 t.test('concurrent large requests over the in-flight budget: 503 + Retry-After, RSS bounded', async (t) => {
-  const chunkBytes = 1 * MiB, windowChunks = 4; // each stream reserves 4 MiB
-  const s = await appWith({ chunkBytes, windowChunks, inflightBytes: 3 * 4 * MiB });
+  const chunkBytes = 1 * MiB, windowChunks = 4; // each stream reserves (4 + 3) MiB: window + pushed, not yet flushed
+  const s = await appWith({ chunkBytes, windowChunks, inflightBytes: 3 * 7 * MiB });
   t.teardown(s.close);
   // Both workers booted and warm before the baseline: their start-up memory is not the budget's business.
   for (const r of await Promise.all(Array.from({ length: 4 }, (_, i) => fetch(`http://127.0.0.1:${s.port}/v1/tensors?scheme=normal&shape=262144&seed=${i}`)))) await r.arrayBuffer();
@@ -110,7 +110,7 @@ t.test('concurrent large requests over the in-flight budget: 503 + Retry-After, 
   const codes = responses.map((r) => r.statusCode);
   const refused = responses.filter((r) => r.statusCode === 503);
   const rssPeak = resources().rssMiB;
-  t.comment(`8 x 256 MiB at once with a 12 MiB budget: statuses ${codes.join(',')}; RSS ${rss0} -> ${rssPeak} MiB; peak in-flight ${s.app.inflight.peak} B`);
+  t.comment(`8 x 256 MiB at once with a 21 MiB budget: statuses ${codes.join(',')}; RSS ${rss0} -> ${rssPeak} MiB; peak in-flight ${s.app.inflight.peak} B`);
   t.equal(codes.filter((c) => c === 200).length, 3, 'three fit the budget');
   t.equal(refused.length, 5, 'five refused');
   for (const r of refused) {

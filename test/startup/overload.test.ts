@@ -27,8 +27,9 @@ function getPaused(port: number, path: string): Promise<Answer> {
 }
 
 t.test('over-budget concurrent tensor streams get 503 + Retry-After and RSS stays bounded', async (t) => {
-  // 1 MiB chunks, 8 ahead per stream: each stream reserves 8 MiB; a 32 MiB budget admits 4.
-  const config = loadConfig({ LOG_LEVEL: 'silent', WEIGHTINIT_WORKERS: '2', WEIGHTINIT_CHUNK_BYTES: String(MiB), WEIGHTINIT_WINDOW_CHUNKS: '8', WEIGHTINIT_INFLIGHT_BYTES: String(32 * MiB) });
+  // 1 MiB chunks, 8 ahead per stream: each stream reserves (8 + 3) MiB (window + pushed, not yet flushed);
+  // a 44 MiB budget admits 4.
+  const config = loadConfig({ LOG_LEVEL: 'silent', WEIGHTINIT_WORKERS: '2', WEIGHTINIT_CHUNK_BYTES: String(MiB), WEIGHTINIT_WINDOW_CHUNKS: '8', WEIGHTINIT_INFLIGHT_BYTES: String(44 * MiB) });
   const pool = createPool(config);
   const app = await buildApp(config, { pool });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -43,7 +44,7 @@ t.test('over-budget concurrent tensor streams get 503 + Retry-After and RSS stay
   let peak = rss0;
   const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 10);
 
-  const N = 40; // without the budget: 40 x 8 MiB = 320 MiB of windows held for paused clients
+  const N = 40; // without the budget: 40 x 11 MiB = 440 MiB of chunks held for paused clients
   const answers = await Promise.all(Array.from({ length: N }, (_, i) => getPaused(port, `/v1/tensors?scheme=uniform&shape=67108864&seed=${i}&format=raw`)));
   await new Promise((r) => setTimeout(r, 500)); // let the admitted streams fill their windows
   peak = Math.max(peak, process.memoryUsage().rss);
@@ -99,7 +100,7 @@ t.test('reserveInflight: explicit reservations, release on response end, overloa
   t.equal(b.json().detail, 'need 101');
   t.equal(app.inflight.refused, 1);
   const s = await app.inject('/stream');
-  t.equal(s.statusCode, 200, 'a stream reserves only its window (2 x 10 bytes), not its 1000 bytes');
+  t.equal(s.statusCode, 200, 'a stream reserves only what it can hold ((2 + 3) x 10 bytes), not its 1000 bytes');
   t.equal(app.inflight.peak, 60);
 });
 

@@ -2,8 +2,8 @@
  * Load shedding: answer 503 + Retry-After (application/problem+json) instead of growing memory.
  *
  * 1. In-flight byte budget (WEIGHTINIT_INFLIGHT_BYTES). Each tensor response reserves the bytes it can
- *    hold in memory at once: the whole body when it is a Buffer, at most windowChunks x chunkBytes when
- *    it is a stream (the pool's stream never buffers more). A response whose reservation would take
+ *    hold in memory at once: the whole body when it is a Buffer, at most (windowChunks + 3) x chunkBytes
+ *    when it is a stream (its window of chunks in flight plus pushed chunks not yet flushed: maxHeldChunks). A response whose reservation would take
  *    the total over the budget is refused before any generation starts (streams are lazy, so
  *    destroying one in onSend cancels it before its first chunk). The reservation is released when the
  *    response ends or the client goes away. Routes mark tensor responses by setting
@@ -27,6 +27,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import type { Config } from '../../config.ts';
+import { maxHeldChunks } from '../../pool/plan.ts';
 
 export interface InflightBudget {
   readonly budget: number;
@@ -115,7 +116,7 @@ async function overload(app: FastifyInstance, opts: OverloadOptions) {
     const w = (req as unknown as { weightinit?: { bytes?: number } | null }).weightinit;
     if (!w || req.inflightReserved !== undefined || reply.statusCode >= 300) return payload;
     const isStream = payload instanceof Readable;
-    const held = isStream ? Math.min(w.bytes ?? Infinity, config.chunkBytes * config.windowChunks)
+    const held = isStream ? Math.min(w.bytes ?? Infinity, config.chunkBytes * maxHeldChunks(config.windowChunks))
       : Buffer.isBuffer(payload) ? payload.length : typeof payload === 'string' ? Buffer.byteLength(payload) : 0;
     if (!Number.isFinite(held) || reserve(req, held)) return payload;
     if (isStream) payload.destroy();
