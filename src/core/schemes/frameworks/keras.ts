@@ -103,7 +103,7 @@ def({
   description: 'keras.initializers.STFT: Conv1D kernel (frame_length, input_channels, fft_length//2+1... i.e. F bins) of DFT bases cos (side real) or sin (side imag) of -2 pi t f / (2 (F-1)), times a scipy window, divided by sqrt(sum w^2) (density) or sum |w| (spectrum).',
   formula: 'w[t, c, f] = trig(-2 pi t f / (2 (F - 1))) * win[t] / scaling',
   references: [CI, 'scipy.signal.get_window'], minRank: 3, maxRank: 3,
-  notes: 'Windows supported: hann, hamming, blackman, bartlett, boxcar, none (scipy supports more). Some Keras versions make `side` required; we default it to "real" as the reference catalogue does. Computed in float64 with the JS Math.cos/sin (fdlibm), then rounded.',
+  notes: 'Windows supported: hann, hamming, blackman, bartlett, boxcar, none (scipy supports more). Some Keras versions make `side` required; we default it to "real" as the reference catalogue does. Computed in float64, then rounded: angles are reduced exactly as rational turns and evaluated with the fdlibm sin/cos kernels (+ - * / only, the same bits on every engine), so quarter turns are exact (cos(pi/2) = 0 where numpy gives 6.1e-17; other values agree with numpy to ~1e-16).',
   params: {
     side: { type: 'string', description: 'real (cos) or imag (sin)', default: 'real', enum: ['real', 'imag'] },
     window: { type: 'string', description: 'scipy window name, or none', default: 'hann', enum: STFT_WINDOWS },

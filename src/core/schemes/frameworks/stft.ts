@@ -1,4 +1,9 @@
-/** Keras STFTInitializer kernel values and the scipy.signal windows it uses (float64). */
+/**
+ * Keras STFTInitializer kernel values and the scipy.signal windows it uses (float64). Angles are
+ * rational turns (2 pi n / (N - 1), 2 pi t f / fftLen), so cos/sin come from cosSinTurns (exact
+ * reduction, fdlibm kernels, + - * / only): the same bits on every engine.
+ */
+import { cosSinTurns } from '../../math/trig64.ts';
 
 export const STFT_WINDOWS = ['hann', 'hamming', 'blackman', 'bartlett', 'boxcar', 'none'] as const;
 
@@ -8,11 +13,11 @@ export function scipyWindow(name: string, M: number, periodic: boolean): Float64
   const N = periodic ? M + 1 : M; // periodic: symmetric window of M+1 points, last one dropped
   const w = new Float64Array(M);
   for (let n = 0; n < M; n++) {
-    const x = (2 * Math.PI * n) / (N - 1);
+    const cos = cosSinTurns(n, N - 1)[0]; // cos(2 pi n / (N - 1))
     switch (name) {
-      case 'hann': w[n] = 0.5 - 0.5 * Math.cos(x); break;
-      case 'hamming': w[n] = 0.54 - 0.46 * Math.cos(x); break;
-      case 'blackman': w[n] = 0.42 - 0.5 * Math.cos(x) + 0.08 * Math.cos(2 * x); break;
+      case 'hann': w[n] = 0.5 - 0.5 * cos; break;
+      case 'hamming': w[n] = 0.54 - 0.46 * cos; break;
+      case 'blackman': w[n] = 0.42 - 0.5 * cos + 0.08 * cosSinTurns(2 * n, N - 1)[0]; break;
       case 'bartlett': w[n] = n <= (N - 1) / 2 ? (2 * n) / (N - 1) : 2 - (2 * n) / (N - 1); break;
       default: w[n] = 1; // boxcar
     }
@@ -30,8 +35,8 @@ export function stftKernel(T: number, F: number, side: string, window: string, s
   const k = new Float64Array(T * F);
   for (let t = 0; t < T; t++) {
     for (let f = 0; f < F; f++) {
-      const arg = -2 * t * (f / fftLen) * Math.PI;
-      const v = side === 'real' ? Math.cos(arg) : Math.sin(arg);
+      const [c, sn] = cosSinTurns(-t * f, fftLen); // angle -2 pi t f / fftLen
+      const v = side === 'real' ? c : sn;
       k[t * F + f] = win ? (v * win[t]!) / scale : v;
     }
   }
