@@ -2,7 +2,9 @@
  * The explorer page in a real browser (playwright-core driving Debian's chromium, headless): it loads,
  * a scheme change updates the plot, a bad parameter shows the service's own message, the heatmap
  * shows an identity's diagonal, and the curl / Python / TypeScript snippets it prints fetch exactly
- * the bytes the test fetches itself. A screenshot goes to test-artifacts/explorer.png.
+ * the bytes the test fetches itself; against a service with WEIGHTINIT_API_TOKEN, the page asks for the
+ * token, works once given it, and its snippets read the token from the environment without printing
+ * it. A screenshot goes to test-artifacts/explorer.png.
  */
 import t from 'tap';
 import { execFile } from 'node:child_process';
@@ -60,6 +62,7 @@ if (!executablePath) {
       t.same(rows[1]!.slice(0, 2), ['std', '1']);
       const measuredStd = Number(rows[1]![2]);
       t.ok(Math.abs(measuredStd - 1) < 0.02, `measured std ${measuredStd} close to 1 over 32768 values`);
+      t.equal(await page.$eval('#access', (e) => getComputedStyle(e).display), 'none', 'no token field when the service needs none');
       t.ok((await page.$$('label')).length >= 6, 'inputs are labelled');
       const unlabelled = await page.$$eval('input, select', (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length).map((e) => e.id));
       t.same(unlabelled, [], 'every input and select has a label');
@@ -157,6 +160,56 @@ if (!executablePath) {
       await page.screenshot({ path: file.pathname, fullPage: true });
       t.ok(readFileSync(file).length > 10000, `screenshot saved to ${file.pathname}`);
       t.same(pageErrors, [], 'no uncaught errors in the page');
+    });
+
+    await t.test('a service with an API token: the page asks for it, then works; snippets use $WEIGHTINIT_API_TOKEN', async (t) => {
+      const secret = 'tok-3f9a1c7e5b';
+      const guarded = await startLiveServer({ WEIGHTINIT_API_TOKEN: secret });
+      if ('skip' in guarded) { t.comment(`SKIP ${guarded.skip}`); return; }
+      t.teardown(() => guarded.close());
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+      t.teardown(() => ctx.close());
+      const p2 = await ctx.newPage();
+      const errors: string[] = [];
+      p2.on('pageerror', (e) => errors.push(String(e)));
+      await p2.goto(guarded.url + '/');
+      await p2.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 15000 });
+      t.equal(await p2.$eval('#access', (e) => (e as HTMLElement).hidden), false, 'the token field is shown after the 401');
+      t.not(await p2.$eval('#access', (e) => getComputedStyle(e).display), 'none', 'and visible');
+      t.match(await p2.$eval('#error', (e) => e.textContent ?? ''), /Authorization: Bearer/, 'the service\'s 401 detail is shown');
+      t.match(await p2.$eval('#status', (e) => e.textContent ?? ''), /requires an API token/);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await p2.screenshot({ path: new URL('explorer-token.png', ARTIFACTS).pathname, clip: { x: 0, y: 0, width: 1280, height: 700 } });
+
+      await p2.fill('#token', 'wrong-token');
+      await p2.press('#token', 'Enter');
+      await p2.waitForFunction(() => document.querySelector('#error')?.textContent?.includes('not valid'), null, { timeout: 15000 });
+      t.pass('a wrong token shows "the bearer token is not valid"');
+
+      await p2.fill('#token', secret);
+      await p2.press('#token', 'Enter');
+      await p2.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30000 });
+      t.ok(await p2.$('#histogram path.bars'), 'with the token the catalogue loads and the histogram is drawn');
+
+      const curl = await p2.$eval('#snippet-curl', (e) => e.textContent!);
+      const py = await p2.$eval('#snippet-python', (e) => e.textContent!);
+      const ts = await p2.$eval('#snippet-ts', (e) => e.textContent!);
+      for (const [label, text] of [['curl', curl], ['Python', py], ['TypeScript', ts]]) {
+        t.notOk(text!.includes(secret), `${label} snippet does not print the token`);
+        t.ok(text!.includes('WEIGHTINIT_API_TOKEN'), `${label} snippet reads WEIGHTINIT_API_TOKEN`);
+      }
+      const dir = mkdtempSync(join(tmpdir(), 'weightinit-token-'));
+      const env = { ...process.env, WEIGHTINIT_API_TOKEN: secret };
+      await promisify(execFile)('bash', ['-c', curl], { cwd: dir, env, timeout: 30000 });
+      const res = await fetch(`${guarded.url}/v1/tensors`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/octet-stream', authorization: `Bearer ${secret}` },
+        body: JSON.stringify({ scheme: 'normal', shape: [256, 128], seed: 42 }) });
+      t.equal(res.status, 200);
+      t.equal(sha(readFileSync(join(dir, 'tensor.bin'))), sha(new Uint8Array(await res.arrayBuffer())), 'curl snippet with the token from the environment: same bytes');
+
+      await p2.reload();
+      await p2.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30000 });
+      t.equal(await p2.$eval('#token', (e) => (e as HTMLInputElement).value), secret, 'the token is kept for this tab (sessionStorage) across a reload');
+      t.same(errors, [], 'no uncaught errors in the page');
     });
   }
 }

@@ -11,6 +11,9 @@ const TS_ARRAY = { float32: 'Float32Array', float64: 'Float64Array', float16: 'U
 
 let schemes = [];
 let inflight = null;
+// Bearer token for services started with WEIGHTINIT_API_TOKEN: asked for after a 401, kept for this tab only.
+const TOKEN_KEY = 'weightinit.token';
+let token = sessionStorage.getItem(TOKEN_KEY) ?? '';
 let timer = 0;
 let generation = 0;
 
@@ -32,14 +35,16 @@ const sleep = (ms, signal) => new Promise((resolve, reject) => {
 /** fetch; 503 (overload) is retried after Retry-After (at most 5 s, 6 attempts); other errors become a Problem. */
 async function api(path, init = {}) {
   let res;
+  const headers = { ...(init.headers ?? {}), ...(token ? { authorization: `Bearer ${token}` } : {}) };
   for (let attempt = 0; ; attempt++) {
-    res = await fetch(path, init);
+    res = await fetch(path, { ...init, headers });
     if (res.status !== 503 || attempt >= 5) break;
     const wait = Math.min(5, Number(res.headers.get('retry-after')) || 0.5 * 2 ** attempt);
     $('status').textContent = `The service is busy; retrying in ${wait} s…`;
     await res.body?.cancel();
     await sleep(wait * 1000, init.signal);
   }
+  if (res.status === 401) askForToken();
   if (!res.ok) {
     const text = await res.text();
     let body;
@@ -47,6 +52,12 @@ async function api(path, init = {}) {
     throw new Problem(res.status, body);
   }
   return res;
+}
+
+/** Shows the token field (the service answered 401): the next change of it retries. */
+function askForToken() {
+  $('access').hidden = false;
+  $('token').setAttribute('aria-invalid', 'true');
 }
 
 function postTensor(recipe, format, signal) {
@@ -210,6 +221,7 @@ function loadUrl() {
 // ---------------------------------------------------------------------------------------------
 function fieldInput(field) {
   if (!field) return null;
+  if (field === 'authorization') return $('token');
   const m = /^params\.([A-Za-z0-9_]+)/.exec(field);
   if (m) return $(`param-${m[1]}`);
   const base = field.replace(/\[.*$/, '');
@@ -250,7 +262,7 @@ function showProblem(err) {
     input.setAttribute('aria-errormessage', msg.id);
   }
   document.body.dataset.state = 'error';
-  $('status').textContent = 'The service rejected this recipe.';
+  $('status').textContent = (p.status ?? err.status) === 401 ? 'This service requires an API token: enter it under Access.' : 'The service rejected this recipe.';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -505,18 +517,23 @@ function renderSnippets(recipe) {
   const json = JSON.stringify(recipe);
   const dtype = recipe.dtype ?? 'float32';
   const shape = Array.isArray(recipe.shape) ? recipe.shape : [];
+  // With a token the snippets read it from the environment: the secret is never printed on the page.
   $('snippet-curl').textContent =
     `curl -sS --fail-with-body -X POST ${shellQuote(origin + '/v1/tensors')} \\\n`
     + `  -H 'content-type: application/json' -H 'accept: application/octet-stream' \\\n`
+    + (token ? '  -H "authorization: Bearer $WEIGHTINIT_API_TOKEN" \\\n' : '')
     + `  -d ${shellQuote(json)} \\\n  -o tensor.bin`;
   const bits = dtype === 'bfloat16' || dtype.startsWith('float8') ? `  # raw ${dtype} bit patterns (numpy has no ${dtype})` : '';
   $('snippet-python').textContent = [
-    'import json, urllib.request',
+    token ? 'import json, os, urllib.request' : 'import json, urllib.request',
     'import numpy as np',
     '',
     `recipe = ${pyLiteral(recipe)}`,
     `req = urllib.request.Request(${JSON.stringify(origin + '/v1/tensors')}, data=json.dumps(recipe).encode(),`,
-    '                             headers={"content-type": "application/json", "accept": "application/octet-stream"})',
+    token
+      ? '                             headers={"content-type": "application/json", "accept": "application/octet-stream",\n'
+        + '                                      "authorization": "Bearer " + os.environ["WEIGHTINIT_API_TOKEN"]})'
+      : '                             headers={"content-type": "application/json", "accept": "application/octet-stream"})',
     'with urllib.request.urlopen(req) as res:',
     `    w = np.frombuffer(bytearray(res.read()), dtype=${JSON.stringify(NUMPY_DTYPE[dtype] ?? '<f4')}).reshape(${pyLiteral(shape)})${bits}`,
     '# torch: torch.from_numpy(w)   ·   or: weightinit_client.Client(...).get_tensor(**recipe)',
@@ -525,7 +542,9 @@ function renderSnippets(recipe) {
     `const recipe = ${compactJson(recipe)};`,
     `const res = await fetch(${JSON.stringify(origin + '/v1/tensors')}, {`,
     "  method: 'POST',",
-    "  headers: { 'content-type': 'application/json', accept: 'application/octet-stream' },",
+    token
+      ? "  headers: { 'content-type': 'application/json', accept: 'application/octet-stream', authorization: `Bearer ${process.env.WEIGHTINIT_API_TOKEN}` },"
+      : "  headers: { 'content-type': 'application/json', accept: 'application/octet-stream' },",
     '  body: JSON.stringify(recipe),',
     '});',
     'if (!res.ok) throw new Error(await res.text());',
@@ -575,11 +594,13 @@ function schedule(delay = 300) {
 }
 
 function wire() {
-  $('recipe-form').addEventListener('submit', (e) => { e.preventDefault(); update(); });
+  // Enter in the token field submits the form too: before the catalogue is loaded that means "retry".
+  $('recipe-form').addEventListener('submit', (e) => { e.preventDefault(); if (schemes.length) update(); else applyToken(); });
   $('framework').addEventListener('change', () => { fillSchemeSelect($('scheme').value); renderParams(); update(); });
   $('scheme').addEventListener('change', () => { renderParams(); update(); });
   const form = $('recipe-form');
-  form.addEventListener('input', (e) => { if (e.target.tagName === 'INPUT') schedule(); });
+  form.addEventListener('input', (e) => { if (e.target.tagName === 'INPUT' && e.target.id !== 'token') schedule(); });
+  $('token').addEventListener('change', applyToken);
   form.addEventListener('change', (e) => { if (e.target.tagName === 'SELECT' && e.target.dataset.param !== undefined) update(); });
   for (const id of ['dtype', 'layout']) $(id).addEventListener('change', () => update());
   for (const btn of document.querySelectorAll('button.copy')) {
@@ -595,14 +616,35 @@ function wire() {
   }
 }
 
+/** Takes the token field's value (kept for this tab) and retries: the catalogue if not loaded yet, else the plot. */
+function applyToken() {
+  token = $('token').value.trim();
+  if (token) sessionStorage.setItem(TOKEN_KEY, token); else sessionStorage.removeItem(TOKEN_KEY);
+  $('token').removeAttribute('aria-invalid');
+  if (schemes.length) update(); else start();
+}
+
 async function main() {
   wire();
+  if (token) { $('access').hidden = false; $('token').value = token; }
+  await start();
+}
+
+/** Loads the catalogue (again after a token was given), then the first plot; one run at a time. */
+let starting = null;
+function start() {
+  starting ??= startOnce().finally(() => { starting = null; });
+  return starting;
+}
+
+async function startOnce() {
   try {
     await loadSchemes();
   } catch (err) {
     showProblem(err);
     return;
   }
+  clearErrors();
   const fromUrl = loadUrl();
   fillSchemeSelect(fromUrl.scheme ?? 'normal');
   renderParams(fromUrl.params);
