@@ -19,5 +19,10 @@ export class RecipeError extends Error {
 }
 
 function safeJson(v: unknown): string {
-  try { const s = typeof v === 'bigint' ? v.toString() : JSON.stringify(v); return s && s.length > 200 ? s.slice(0, 200) + '...' : String(s); } catch { return String(v); }
+  // NaN and the infinities are written as such (JSON.stringify would say null); bigints as digits.
+  const replacer = (_k: string, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : typeof x === 'bigint' ? x.toString() : x);
+  try {
+    const s = typeof v === 'number' && !Number.isFinite(v) ? String(v) : typeof v === 'bigint' ? v.toString() : JSON.stringify(v, replacer);
+    return s && s.length > 200 ? s.slice(0, 200) + '...' : String(s);
+  } catch { return String(v); }
 }

@@ -45,6 +45,11 @@ t.test('400 malformed input', async (t) => {
   await problem(t, { method: 'POST', url: '/v1/tensors', payload: Buffer.from([0xc1]), headers: { 'content-type': 'application/msgpack' } }, 400, 'body');
   await problem(t, { method: 'POST', url: '/v1/tensors', payload: pack([1, 2]), headers: { 'content-type': 'application/msgpack' } }, 400, 'body', /map/);
   await problem(t, { method: 'POST', url: '/v1/tensors', payload: pack({ scheme: 'normal', shape: 'x' }), headers: { 'content-type': 'application/msgpack' } }, 400, 'shape');
+  // msgpack carries non-finite floats that JSON cannot: the detail names them (not "null")
+  const inf = await problem(t, { method: 'POST', url: '/v1/tensors', payload: pack({ scheme: 'torch.trunc_normal_', shape: [], params: { a: -Infinity } }), headers: { 'content-type': 'application/msgpack' } }, 400, 'params.a', /finite number/);
+  t.match(inf.detail, /\(got -Infinity\)/, `detail: ${inf.detail}`);
+  const nan = await problem(t, { method: 'POST', url: '/v1/tensors', payload: pack({ scheme: 'normal', shape: [2], params: { std: NaN } }), headers: { 'content-type': 'application/msgpack' } }, 400, 'params.std');
+  t.match(nan.detail, /\(got NaN\)/, `detail: ${nan.detail}`);
 });
 
 t.test('404 unknown scheme with close matches, unknown route', async (t) => {

@@ -75,6 +75,13 @@ t.test('raw query strings on every GET route', async (t) => {
   t.pass(`${RUNS * 2} query strings`);
 });
 
+/** True when a NaN or an infinity sits anywhere in x (JSON cannot carry them). */
+function hasNonFinite(x: unknown): boolean {
+  if (typeof x === 'number') return !Number.isFinite(x);
+  if (Array.isArray(x)) return x.some(hasNonFinite);
+  return typeof x === 'object' && x !== null && Object.values(x).some(hasNonFinite);
+}
+
 t.test('plausible recipes: clean answers, and every 200 keeps the determinism invariants', async (t) => {
   let successes = 0, runs = 0;
   await fc.assert(fc.asyncProperty(recipeArb(schemes).chain((r) => fc.tuple(fc.constant(r), regionArb(r.shape))), async ([r, region]) => {
@@ -89,8 +96,11 @@ t.test('plausible recipes: clean answers, and every 200 keeps the determinism in
     const n = r.shape.reduce((a, b) => a * b, 1);
     if (full.length !== n * width) throw new Error(`raw length ${full.length} != ${n} x ${width}`);
 
-    // Same bytes through msgpack bodies and (when expressible) the query form.
+    // Same bytes through msgpack bodies and (when expressible) the query form. A recipe holding NaN or
+    // an infinity is not the same recipe in JSON (JSON writes null, which means "the default") and in
+    // msgpack (which carries the float, refused with 400): those are compared only for a clean answer.
     const viaMsgpack = await check({ method: 'POST', url: '/v1/tensors', payload: Buffer.from(pack(body('raw'))), headers: { 'content-type': 'application/msgpack' } }, 'msgpack body');
+    if (hasNonFinite(r)) return;
     if (!viaMsgpack.rawPayload.equals(full)) throw new Error('msgpack body gave different bytes');
     // (No scheme parameter is named like a recipe key, e.g. the recipe multiplier is `multiplier` so
     // tfjs.varianceScaling's `scale` goes to the scheme; the check stays should one ever clash.)
