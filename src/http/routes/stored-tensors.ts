@@ -32,8 +32,18 @@ export function mainThreadLimits(limits: GenerationLimits): GenerationLimits {
 }
 
 /**
+ * Runs closer than this in the file are read as one span: a read call costs about as much as copying
+ * this many bytes from the page cache, so a column slice makes a few large reads, not one per row.
+ */
+const COALESCE_GAP_BYTES = 2 * 1024;
+/** Largest span read at once for coalesced runs (a single longer run is still read directly). */
+const COALESCE_SPAN_BYTES = 1 << 20;
+let spanScratch = new Uint8Array(0);
+
+/**
  * Writes slice outputs [o0, o1) of a recipe into out at `offset`: stored bytes copied verbatim when the
- * field can (same dtype, no multiplier), else the field's values encoded to the dtype.
+ * field can (same dtype, no multiplier), else the field's values encoded to the dtype. Verbatim slice
+ * runs that lie close together in the file are read as one span and then scattered.
  */
 export function writeStoredRange(recipe: CanonicalRecipe, slice: Slice | undefined, o0: number, o1: number,
   out: Uint8Array, offset = 0, values?: WholeValues): void {
@@ -41,11 +51,41 @@ export function writeStoredRange(recipe: CanonicalRecipe, slice: Slice | undefin
   const field = compileCanonical(recipe).field as Partial<ByteCopyField> & Field;
   const copy = typeof field.copyBytes === 'function' ? field.copyBytes.bind(field) : undefined;
   const dtype = recipe.dtype, width = BYTES_PER_ELEMENT[dtype];
+  /** Elements [src, src + len) of the tensor into dst at byte `at`. */
+  const write = (src: number, len: number, dst: Uint8Array, at: number) => {
+    if (!copy?.(dtype, src, len, dst, at)) generateFlat(field, dtype, src, src + len, dst, at);
+  };
   const plan = planRuns(recipe.shape, slice ?? fullSlice(recipe.shape));
+  // Coalesce only verbatim copies (a zero-length copy tells whether the field can): converting the
+  // elements between runs would cost more than the reads it saves.
+  const verbatim = copy?.(dtype, 0, 0, spanScratch, 0) === true;
+  if (!verbatim || plan.runs <= 1 || plan.runLength * width >= COALESCE_SPAN_BYTES) {
+    forEachRun(plan, o0, o1, (src, len, o) => write(src, len, out, offset + o * width));
+    return;
+  }
+  // Runs ascend in the file (slices have no steps): group neighbours, read each group's span once.
+  let gStart = -1, gEnd = 0;
+  const group: number[] = []; // (src, len, o) triples of the current group
+  const flush = () => {
+    if (group.length === 3) write(group[0]!, group[1]!, out, offset + group[2]! * width);
+    else if (group.length > 3) {
+      const bytes = (gEnd - gStart) * width;
+      if (spanScratch.length < bytes) spanScratch = new Uint8Array(Math.max(bytes, 64 * 1024));
+      write(gStart, gEnd - gStart, spanScratch, 0);
+      for (let k = 0; k < group.length; k += 3) {
+        const from = (group[k]! - gStart) * width;
+        out.set(spanScratch.subarray(from, from + group[k + 1]! * width), offset + group[k + 2]! * width);
+      }
+    }
+    group.length = 0;
+  };
   forEachRun(plan, o0, o1, (src, len, o) => {
-    const at = offset + o * width;
-    if (!copy?.(dtype, src, len, out, at)) generateFlat(field, dtype, src, src + len, out, at);
+    if (group.length > 0 && ((src - gEnd) * width > COALESCE_GAP_BYTES || (src + len - gStart) * width > COALESCE_SPAN_BYTES)) flush();
+    if (group.length === 0) gStart = src;
+    group.push(src, len, o);
+    gEnd = src + len;
   });
+  flush();
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
