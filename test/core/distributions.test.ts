@@ -130,10 +130,10 @@ for (const [label, gen] of [['float32', normal32], ['float64', normal64]] as con
   });
 }
 
-t.test('normal float32 deep tail: the largest values reach beyond 6 sigma and are exact quantiles', async (t) => {
-  // The largest |z| is the quantile of the smallest q = 2^-33 (word 0 or 0x80000000); independent reference.
-  const zmax = normalQuantileUpper(2 ** -33);
-  t.ok(zmax > 6.3, `max |z| = ${zmax.toFixed(4)} > 5 sigma`);
+t.test('normal float32 deep tail: the largest values reach beyond 6 sigma', async (t) => {
+  // Box-Muller: |z| <= R(word 0) = sqrt(-2 ln 2^-33) = sqrt(66 ln 2) (u = 2^-33 is the smallest uniform).
+  const zmax = Math.sqrt(66 * Math.LN2);
+  t.ok(zmax > 6.7, `max |z| = ${zmax.toFixed(4)} > 5 sigma`);
   // 2^22 samples: count beyond 4.5 sigma vs the exact binomial
   const n = 1 << 22;
   const xs = normal32(99n, 'deep-tail', 0, 1, n);
@@ -143,7 +143,40 @@ t.test('normal float32 deep tail: the largest values reach beyond 6 sigma and ar
   const pv = binomialTwoSidedP(c45, n, p45);
   t.comment(`normal float32 n=${n}: |x| > 4.5: ${c45} observed, ${(n * p45).toFixed(2)} expected, p=${fmtP(pv)}; max |x| = ${maxAbs.toFixed(4)}`);
   t.ok(pv > P_MIN, 'tail count beyond 4.5 sigma consistent');
-  t.ok(maxAbs <= zmax + 1e-5, 'no value beyond the largest representable quantile');
+  t.ok(maxAbs <= Math.fround(zmax) * (1 + 2 ** -22), 'no value beyond the largest radius');
+});
+
+t.test('normal float32 Box-Muller partners are independent normals: R^2 ~ chi-square(2), angle uniform, no correlation at any lag within a set', async (t) => {
+  // Elements 16s + l and 16s + 4 + l (l < 4) share a radius (and 16s + 8 + l, 16s + 12 + l the other
+  // one). Partners must still be independent standard normals: z0^2 + z1^2 ~ Exponential(mean 2) and
+  // atan2(z1, z0) uniform. A mistake in the pair (the same angle, sin/cos mixed up, a quadrant sign
+  // lost) breaks one of these or the lag-4 correlations below.
+  const xs = normal32(2024n, 'pairs', 0, 1, N);
+  const r2: number[] = [], angle: number[] = [];
+  for (let s = 0; s < N; s += 16) {
+    for (const base of [0, 8]) {
+      for (let l = 0; l < 4; l++) {
+        const a = xs[s + base + l]!, b = xs[s + base + 4 + l]!;
+        r2.push(a * a + b * b);
+        angle.push(Math.atan2(b, a));
+      }
+    }
+  }
+  const kr = ksTest(r2, (x) => 1 - Math.exp(-x / 2));
+  t.comment(`R^2 of ${r2.length} pairs vs Exponential(2): KS D=${kr.d.toExponential(3)} p=${fmtP(kr.p)}`);
+  t.ok(kr.p > P_MIN, `R^2 ~ chi-square(2) (p=${fmtP(kr.p)})`);
+  const ka = ksTest(angle, (x) => (x + Math.PI) / (2 * Math.PI));
+  t.comment(`atan2 of ${angle.length} pairs vs U(-pi, pi): KS D=${ka.d.toExponential(3)} p=${fmtP(ka.p)}`);
+  t.ok(ka.p > P_MIN, `angle uniform (p=${fmtP(ka.p)})`);
+  const bound = 5 / Math.sqrt(N);
+  let worst = 0;
+  for (let lag = 1; lag <= 20; lag++) worst = Math.max(worst, Math.abs(correlation(xs, xs, lag)));
+  t.ok(worst < bound, `lags 1..20 (pair partners at 4, sets of 16): max |r| = ${worst.toExponential(2)} < ${bound.toExponential(2)}`);
+  // the squares too: a shared radius would show as correlated magnitudes
+  const sq = Float64Array.from(xs, (x) => x * x);
+  let worstSq = 0;
+  for (let lag = 1; lag <= 20; lag++) worstSq = Math.max(worstSq, Math.abs(correlation(sq, sq, lag)));
+  t.ok(worstSq < bound, `squares, lags 1..20: max |r| = ${worstSq.toExponential(2)}`);
 });
 
 t.test('normal with mean and std: moments scale', async (t) => {
