@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Key } from '../rng/keys.ts';
 import type { Kernels } from './index.ts';
 import type { TruncParams } from './trunc.ts';
+import { NORMAL_SET, UNIFORM_SET } from './scalar.ts';
 
 /** Smallest module using a v128 instruction (i32.const 0; i8x16.splat): validates only with SIMD. */
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
@@ -63,7 +64,7 @@ function load(): Kernels {
       const n = Math.min(count - done, perPiece - skip);
       const block = set * 4;
       fill(block >>> 0, Math.floor(block / TWO32), Math.ceil((skip + n) / perGroup));
-      out.set(skip === 0 && n === mem.length ? mem : mem.subarray(skip, skip + n), done);
+      out.set(mem.subarray(skip, skip + n), done);
       done += n;
     }
   }
@@ -72,13 +73,13 @@ function load(): Kernels {
   return {
     uniformF32(key, stream, start, count, low, high, out) {
       const lo = f(low), hi = f(high);
-      pieces(key, start, count, 20, mem32, out, (bl, bh, g) => wasm.uniformF32(bl, bh, stream, g, lo, hi));
+      pieces(key, start, count, UNIFORM_SET, mem32, out, (bl, bh, g) => wasm.uniformF32(bl, bh, stream, g, lo, hi));
     },
     normalF32(key, stream, start, count, mean, std, out) {
-      pieces(key, start, count, 16, mem32, out, (bl, bh, g) => wasm.normalF32(bl, bh, stream, g, mean, std));
+      pieces(key, start, count, NORMAL_SET, mem32, out, (bl, bh, g) => wasm.normalF32(bl, bh, stream, g, mean, std));
     },
     truncNormalF32(key, stream, start, count, t: TruncParams, out) {
-      pieces(key, start, count, 16, mem32, out, (bl, bh, g) =>
+      pieces(key, start, count, 16, mem32, out, (bl, bh, g) => // word layout: 4 blocks x 4 words per set
         wasm.truncNormalF32(bl, bh, stream, g, t.pa, t.pb, t.lo, t.hi, t.sign, t.mean, t.std, t.a, t.b));
     },
     uniformF64(key, stream, start, count, low, high, out) {

@@ -8,7 +8,7 @@
  * Speed: a Horner polynomial is one long chain of dependent multiply/add latencies, so the hot path
  * (normalTailQuantileX4) runs four vectors side by side. Constants are loaded from memory (consts.ts).
  */
-import { k, splatF32, F1, F2, F4, F_HALF } from './consts';
+import { k, splatF32, F1, F2, F4, F_HALF, I_ONE, I_SIGN } from './consts';
 
 const SQRTHF: usize = memory.data<f32>([0.707106781186547524, 0.707106781186547524, 0.707106781186547524, 0.707106781186547524], 16);
 const SQRT2: usize = memory.data<f32>([1.4142135623730951, 1.4142135623730951, 1.4142135623730951, 1.4142135623730951], 16);
@@ -237,23 +237,12 @@ const HALF_PI_STEP: usize = memory.data<f32>([9.362675967850009e-8, 9.3626759678
 const TWO_M16: usize = memory.data<f32>([1.52587890625e-5, 1.52587890625e-5, 1.52587890625e-5, 1.52587890625e-5], 16);
 const TWO_M33: usize = memory.data<f32>([1.1641532182693481e-10, 1.1641532182693481e-10, 1.1641532182693481e-10, 1.1641532182693481e-10], 16);
 const LOW16: usize = memory.data<u32>([0xffff, 0xffff, 0xffff, 0xffff], 16);
-const SIGN: usize = memory.data<u32>([0x80000000, 0x80000000, 0x80000000, 0x80000000], 16);
-const ONE_I: usize = memory.data<i32>([1, 1, 1, 1], 16);
 
 /** u = f32((2w + 1) * 2^-33) = (w >>> 16) * 2^-16 + (2 (w & 0xffff) + 1) * 2^-33: both terms exact, one rounding. */
 // @ts-ignore: decorator
 @inline function radiusArg(w: v128): v128 {
   return f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.shr_u(w, 16)), k(TWO_M16)),
-    f32x4.mul(f32x4.convert_i32x4_s(v128.or(i32x4.shl(v128.and(w, k(LOW16)), 1), k(ONE_I))), k(TWO_M33)));
-}
-
-/** logf's reduced argument of u (returned) and its exponent as a float (stored at feOut). */
-// @ts-ignore: decorator
-@inline function logfReduce(u: v128, feOut: usize): v128 {
-  const m = mantissaHalf(u);
-  const small = f32x4.lt(m, k(SQRTHF));
-  v128.store(feOut, f32x4.convert_i32x4_s(i32x4.add(i32x4.sub(i32x4.shr_u(u, 23), k(BIAS)), small)));
-  return f32x4.sub(f32x4.add(m, v128.and(m, small)), k(F1));
+    f32x4.mul(f32x4.convert_i32x4_s(v128.or(i32x4.shl(v128.and(w, k(LOW16)), 1), k(I_ONE))), k(TWO_M33)));
 }
 
 const RM_SCRATCH: usize = memory.data(64, 16);
@@ -266,8 +255,8 @@ const RM_SCRATCH: usize = memory.data(64, 16);
 // @ts-ignore: decorator
 @inline export function radiusX4(w0: usize, w1: usize, w2: usize, w3: usize, out: usize): void {
   const fe = FE_SCRATCH, ms = RM_SCRATCH;
-  const m0 = logfReduce(radiusArg(v128.load(w0)), fe), m1 = logfReduce(radiusArg(v128.load(w1)), fe + 16);
-  const m2 = logfReduce(radiusArg(v128.load(w2)), fe + 32), m3 = logfReduce(radiusArg(v128.load(w3)), fe + 48);
+  const m0 = logfSplit(radiusArg(v128.load(w0)), fe), m1 = logfSplit(radiusArg(v128.load(w1)), fe + 16);
+  const m2 = logfSplit(radiusArg(v128.load(w2)), fe + 32), m3 = logfSplit(radiusArg(v128.load(w3)), fe + 48);
   v128.store(ms, m0); v128.store(ms, m1, 16); v128.store(ms, m2, 32); v128.store(ms, m3, 48);
   const L = LOGF_P;
   let c = k(L + 0x10), y0 = k(L), y1 = y0, y2 = y0, y3 = y0;
@@ -308,7 +297,7 @@ const RM_SCRATCH: usize = memory.data(64, 16);
   // Odd quadrant (bit 30) swaps sin and cos; sin is negated by bit 31, cos by bit 31 ^ bit 30.
   // The swap as xors (s ^ d = c and c ^ d = s where d = (s ^ c) & swap): two ops fewer than two selects.
   const d = v128.and(v128.xor(s, c), i32x4.shr_s(i32x4.shl(w, 1), 31));
-  const sign = k(SIGN);
+  const sign = k(I_SIGN);
   const sv = v128.xor(v128.xor(s, d), v128.and(w, sign));
   const cv = v128.xor(v128.xor(c, d), v128.and(v128.xor(w, i32x4.shl(w, 1)), sign));
   v128.store(out, f32x4.add(mean, f32x4.mul(std, f32x4.mul(r, cv))));

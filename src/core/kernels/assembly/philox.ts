@@ -41,7 +41,7 @@ export function setKey(k0: u32, k1: u32): void {
  * chain (multiply latency x 10 rounds); interleaving two keeps the multipliers and shufflers busy.
  */
 // @ts-ignore: decorator
-@inline export function philoxGroup(lo: v128, hi: v128, stream: v128, ptr: usize, soa: bool = false): void {
+@inline export function philoxGroup(lo: v128, hi: v128, stream: v128, ptr: usize, soa: bool): void {
   const m0 = k(M0_SPLAT), m1 = k(M1_SPLAT); // constants from memory: see consts.ts
   const loB = i32x4.add(lo, k(FOUR));
   const hiB = i32x4.sub(hi, i32x4.lt_u(loB, lo)); // carry where lo + 4 wrapped
@@ -51,7 +51,19 @@ export function setKey(k0: u32, k1: u32): void {
   let a2 = v128.xor(v128.xor(mulhi(lo, m0), stream), key1), a3 = i32x4.mul(lo, m0);
   let b0 = v128.xor(hiB, key0), b1 = i32x4.splat(0);
   let b2 = v128.xor(v128.xor(mulhi(loB, m0), stream), key1), b3 = i32x4.mul(loB, m0);
-  for (let k: usize = ROUND_KEYS + 32; k < ROUND_KEYS + 320; k += 32) {
+  roundsAndStore(a0, a1, a2, a3, b0, b1, b2, b3, m0, m1, ROUND_KEYS + 32, ptr, soa);
+}
+
+/**
+ * The remaining rounds, from the round key at `from`, of two 4-block sets (state a0..a3, b0..b3; lane j
+ * = block j of the set), then the 32 words at ptr: transposed into block order, or with `soa` (a
+ * compile-time constant) as the eight state vectors, vector 4s + j = word j of the 4 blocks of set s
+ * (the layout of the version-2 float32 uniform and normal, which need no transpose).
+ */
+// @ts-ignore: decorator
+@inline function roundsAndStore(a0: v128, a1: v128, a2: v128, a3: v128, b0: v128, b1: v128, b2: v128, b3: v128,
+  m0: v128, m1: v128, from: usize, ptr: usize, soa: bool): void {
+  for (let k: usize = from; k < ROUND_KEYS + 320; k += 32) {
     // (hi0, lo0) = mulhilo(M0, c0), (hi1, lo1) = mulhilo(M1, c2); c = (hi1^c1^k0, lo1, hi0^c3^k1, lo0).
     // 64-bit products of lanes 0,1 (x) and 2,3 (y); one shuffle gathers the high words, one the low.
     const ax = i64x2.extmul_low_i32x4_u(a0, m0), ay = i64x2.extmul_high_i32x4_u(a0, m0);
@@ -69,8 +81,6 @@ export function setKey(k0: u32, k1: u32): void {
     b3 = i32x4.shuffle(bx, by, 0, 2, 4, 6);
   }
   if (soa) {
-    // Lane order kept: vector 4s + j holds word j of blocks b+4s .. b+4s+3 (the layout of the
-    // version-2 float32 uniform and normal, which need no transpose).
     v128.store(ptr, a0); v128.store(ptr, a1, 16); v128.store(ptr, a2, 32); v128.store(ptr, a3, 48);
     v128.store(ptr, b0, 64); v128.store(ptr, b1, 80); v128.store(ptr, b2, 96); v128.store(ptr, b3, 112);
   } else {
@@ -78,6 +88,7 @@ export function setKey(k0: u32, k1: u32): void {
     storeTransposed(b0, b1, b2, b3, ptr + 64);
   }
 }
+
 
 /** 4x4 transpose: lanes hold blocks, memory wants each block's 4 words together. */
 // @ts-ignore: decorator
@@ -134,28 +145,7 @@ export function prepareFast(hi: u32, stream: u32): void {
   let a2 = v128.xor(a3r, c), a3 = l1;
   let b0 = v128.xor(i32x4.shuffle(bx, by, 1, 3, 5, 7), kr0), b1 = i32x4.shuffle(bx, by, 0, 2, 4, 6);
   let b2 = v128.xor(b3r, c), b3 = l1;
-  for (let k: usize = ROUND_KEYS + 64; k < ROUND_KEYS + 320; k += 32) {
-    const ax = i64x2.extmul_low_i32x4_u(a0, m0), ay = i64x2.extmul_high_i32x4_u(a0, m0);
-    const bx = i64x2.extmul_low_i32x4_u(b0, m0), by = i64x2.extmul_high_i32x4_u(b0, m0);
-    const cx = i64x2.extmul_low_i32x4_u(a2, m1), cy = i64x2.extmul_high_i32x4_u(a2, m1);
-    const dx = i64x2.extmul_low_i32x4_u(b2, m1), dy = i64x2.extmul_high_i32x4_u(b2, m1);
-    const k0 = v128.load(k), k1 = v128.load(k, 16);
-    a0 = v128.xor(v128.xor(i32x4.shuffle(cx, cy, 1, 3, 5, 7), a1), k0);
-    b0 = v128.xor(v128.xor(i32x4.shuffle(dx, dy, 1, 3, 5, 7), b1), k0);
-    a1 = i32x4.shuffle(cx, cy, 0, 2, 4, 6);
-    b1 = i32x4.shuffle(dx, dy, 0, 2, 4, 6);
-    a2 = v128.xor(v128.xor(i32x4.shuffle(ax, ay, 1, 3, 5, 7), a3), k1);
-    b2 = v128.xor(v128.xor(i32x4.shuffle(bx, by, 1, 3, 5, 7), b3), k1);
-    a3 = i32x4.shuffle(ax, ay, 0, 2, 4, 6);
-    b3 = i32x4.shuffle(bx, by, 0, 2, 4, 6);
-  }
-  if (soa) {
-    v128.store(ptr, a0); v128.store(ptr, a1, 16); v128.store(ptr, a2, 32); v128.store(ptr, a3, 48);
-    v128.store(ptr, b0, 64); v128.store(ptr, b1, 80); v128.store(ptr, b2, 96); v128.store(ptr, b3, 112);
-  } else {
-    storeTransposed(a0, a1, a2, a3, ptr);
-    storeTransposed(b0, b1, b2, b3, ptr + 64);
-  }
+  roundsAndStore(a0, a1, a2, a3, b0, b1, b2, b3, m0, m1, ROUND_KEYS + 64, ptr, soa);
 }
 
 /**
